@@ -1,0 +1,1 @@
+"""The microblog services: one package per service, plus shared helpers in common."""

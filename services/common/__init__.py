@@ -1,0 +1,1 @@
+"""Helpers shared by every service: settings, JSON errors, auth, database, paging."""

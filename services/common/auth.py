@@ -1,0 +1,117 @@
+"""Parse HTTP Basic credentials and remember verified ones for a short time."""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+
+from .errors import forbidden, unauthorized
+
+MALFORMED = "malformed Basic credentials: expected the base64 of username:password"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A username and password taken from an Authorization header."""
+
+    username: str
+    password: str
+
+    def __repr__(self) -> str:
+        # Keep the password out of tracebacks and debug output.
+        return f"Credentials(username={self.username!r}, password=<hidden>)"
+
+
+def parse_basic(header: str | None) -> Credentials:
+    """Return the credentials of a Basic Authorization header, or raise a 401."""
+    if not header:
+        raise unauthorized("authentication required: send HTTP Basic credentials")
+
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "basic" or not token:
+        raise unauthorized("the Authorization header must use the Basic scheme")
+
+    try:
+        decoded = base64.b64decode(token, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        # ValueError covers non-ASCII input and bytes that are not UTF-8.
+        raise unauthorized(MALFORMED) from None
+
+    # RFC 7617: the user-id cannot contain a colon, the password can.
+    username, colon, password = decoded.partition(":")
+    if not colon or not username:
+        raise unauthorized(MALFORMED)
+    return Credentials(username, password)
+
+
+def request_credentials() -> Credentials:
+    """Return the Basic credentials of the current request, or raise a 401."""
+    return parse_basic(request.headers.get("Authorization"))
+
+
+def require_same_user(named: str | None, authenticated: str, field: str) -> str:
+    """Return the acting username: the authenticated one, unless the body names another.
+
+    A body may omit the acting user; naming someone else is a 403.
+    """
+    if named is None or named.lower() == authenticated.lower():
+        return authenticated
+    raise forbidden(f"{field} {named} does not match the authenticated user {authenticated}")
+
+
+class CredentialCache:
+    """Remember verified credentials for a few seconds.
+
+    Entries are keyed by an HMAC of username and password under a key that
+    lives only in this process, so the cache never holds a password or a
+    value from which one could be checked offline.
+    """
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 10_000):
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._secret = secrets.token_bytes(32)
+        self._entries: OrderedDict[bytes, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def key(self, credentials: Credentials) -> bytes:
+        """Derive the cache key of a username and password."""
+        message = credentials.username.lower().encode() + b"\0" + credentials.password.encode()
+        return hmac.new(self._secret, message, hashlib.sha256).digest()
+
+    def get(self, key: bytes) -> Any | None:
+        """Return the value stored under key, unless it has expired."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            expires_at, value = entry
+            if expires_at < time.monotonic():
+                del self._entries[key]
+                return None
+            return value
+
+    def put(self, key: bytes, value: Any) -> None:
+        """Store value under key, evicting the oldest entry when full."""
+        if self.ttl_seconds <= 0:
+            return
+
+        with self._lock:
+            self._entries[key] = (time.monotonic() + self.ttl_seconds, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,22 @@
+"""Configuration of the users service."""
+
+from dataclasses import dataclass
+
+from services.common.db import DatabaseSettings
+from services.common.settings import env_float
+
+
+@dataclass(frozen=True)
+class UsersSettings:
+    """Everything the users service reads from the environment."""
+
+    database: DatabaseSettings
+    auth_cache_ttl_s: float
+
+    @classmethod
+    def from_env(cls) -> "UsersSettings":
+        """Read the settings, raising SettingsError on a bad value."""
+        return cls(
+            database=DatabaseSettings.from_env("postgresql://microblog@127.0.0.1:55432/users"),
+            auth_cache_ttl_s=env_float("AUTH_CACHE_TTL_S", 30.0),
+        )

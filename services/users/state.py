@@ -1,0 +1,29 @@
+"""Per-app resources of the users service, reachable from a request."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from psycopg_pool import ConnectionPool
+
+from services.common.auth import CredentialCache
+
+from .settings import UsersSettings
+
+
+@dataclass
+class UsersState:
+    """The pool and caches that one app instance owns."""
+
+    settings: UsersSettings
+    pool: ConnectionPool
+    credentials: CredentialCache
+
+
+def state() -> UsersState:
+    """Return the state of the app handling the current request."""
+    return current_app.extensions["users"]
+
+
+def connection():
+    """Borrow a database connection; the transaction commits when the block ends."""
+    return state().pool.connection()
