@@ -1,0 +1,91 @@
+"""SQL for posts and reposts; handlers never build SQL themselves."""
+
+from typing import Any
+
+import psycopg
+
+from services.common.pagination import Page, keyset_params
+
+Row = dict[str, Any]
+
+FIND_POST = "SELECT id, username, text, created_at, original_post_id FROM posts WHERE id = %s"
+
+INSERT_POST = """
+    INSERT INTO posts (username, text)
+    VALUES (%s, %s)
+    RETURNING id, username, text, created_at, original_post_id
+"""
+
+# Copies the original's text in the same statement, so a concurrent delete
+# of the original leaves no repost behind. A duplicate inserts nothing.
+INSERT_REPOST = """
+    INSERT INTO posts (username, text, original_post_id)
+    SELECT %(username)s, text, id FROM posts WHERE id = %(original_id)s
+    ON CONFLICT (original_post_id, username) WHERE original_post_id IS NOT NULL DO NOTHING
+    RETURNING id, username, text, created_at, original_post_id
+"""
+
+DELETE_POST = "DELETE FROM posts WHERE id = %s RETURNING id"
+
+ALL_POSTS_PAGE = """
+    SELECT id, username, text, created_at, original_post_id
+    FROM posts
+    WHERE (created_at, id) < (%(before_at)s, %(before_id)s)
+    ORDER BY created_at DESC, id DESC
+    LIMIT %(fetch)s
+"""
+
+AUTHOR_POSTS_PAGE = """
+    SELECT id, username, text, created_at, original_post_id
+    FROM posts
+    WHERE username = %(username)s
+      AND (created_at, id) < (%(before_at)s, %(before_id)s)
+    ORDER BY created_at DESC, id DESC
+    LIMIT %(fetch)s
+"""
+
+AUTHORS_POSTS_PAGE = """
+    SELECT id, username, text, created_at, original_post_id
+    FROM posts
+    WHERE username = ANY(%(usernames)s)
+      AND (created_at, id) < (%(before_at)s, %(before_id)s)
+    ORDER BY created_at DESC, id DESC
+    LIMIT %(fetch)s
+"""
+
+
+def find_post(conn: psycopg.Connection, post_id: int) -> Row | None:
+    """Return the post with this id."""
+    return conn.execute(FIND_POST, (post_id,)).fetchone()
+
+
+def insert_post(conn: psycopg.Connection, username: str, text: str) -> Row:
+    """Insert a post and return it."""
+    return conn.execute(INSERT_POST, (username, text)).fetchone()
+
+
+def insert_repost(conn: psycopg.Connection, username: str, original_id: int) -> Row | None:
+    """Insert a repost; return None when the user already reposted it or it is gone."""
+    params = {"username": username, "original_id": original_id}
+    return conn.execute(INSERT_REPOST, params).fetchone()
+
+
+def delete_post(conn: psycopg.Connection, post_id: int) -> bool:
+    """Delete a post and, by cascade, its reposts."""
+    return conn.execute(DELETE_POST, (post_id,)).fetchone() is not None
+
+
+def all_posts_page(conn: psycopg.Connection, page: Page) -> list[Row]:
+    """Return one page of every post, newest first, plus one row."""
+    return conn.execute(ALL_POSTS_PAGE, keyset_params(page)).fetchall()
+
+
+def author_posts_page(conn: psycopg.Connection, username: str, page: Page) -> list[Row]:
+    """Return one page of one author's posts, newest first, plus one row."""
+    return conn.execute(AUTHOR_POSTS_PAGE, {"username": username, **keyset_params(page)}).fetchall()
+
+
+def authors_posts_page(conn: psycopg.Connection, usernames: list[str], page: Page) -> list[Row]:
+    """Return one page of the posts of several authors, newest first, plus one row."""
+    params = {"usernames": usernames, **keyset_params(page)}
+    return conn.execute(AUTHORS_POSTS_PAGE, params).fetchall()

@@ -1,0 +1,29 @@
+"""Per-app resources of the timelines service, reachable from a request."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from psycopg_pool import ConnectionPool
+
+from services.common.users_client import UsersClient
+
+from .settings import TimelinesSettings
+
+
+@dataclass
+class TimelinesState:
+    """The pool and the users client that one app instance owns."""
+
+    settings: TimelinesSettings
+    pool: ConnectionPool
+    users: UsersClient
+
+
+def state() -> TimelinesState:
+    """Return the state of the app handling the current request."""
+    return current_app.extensions["timelines"]
+
+
+def connection():
+    """Borrow a database connection; the transaction commits when the block ends."""
+    return state().pool.connection()
