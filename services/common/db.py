@@ -87,9 +87,12 @@ def migrate(settings: DatabaseSettings, migrations: Path, name: str) -> None:
 def _apply_migrations(settings: DatabaseSettings, migrations: Path, name: str) -> None:
     lock_id = zlib.crc32(f"microblog-migrations-{name}".encode())
 
-    with psycopg.connect(
-        settings.url, connect_timeout=settings.connect_timeout_s, autocommit=True
-    ) as conn, conn.transaction():
+    with (
+        psycopg.connect(
+            settings.url, connect_timeout=settings.connect_timeout_s, autocommit=True
+        ) as conn,
+        conn.transaction(),
+    ):
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_id,))
         conn.execute(
             """
