@@ -1,0 +1,100 @@
+"""Fixtures for the end-to-end suite, which talks to a running stack through HAProxy.
+
+E2E_BASE_URL sets HAProxy's address (default http://127.0.0.1:8080). When no server
+accepts connections there, every test is skipped. With E2E_REQUIRE_STACK=1 they fail
+instead, so that a CI run cannot pass without a stack.
+"""
+
+import os
+
+import pytest
+import requests
+
+from e2e.support import (
+    DEFAULT_PASSWORD,
+    ServiceClient,
+    User,
+    unique_username,
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: the test takes more than about 5 seconds")
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str:
+    return os.environ.get("E2E_BASE_URL", "http://127.0.0.1:8080")
+
+
+@pytest.fixture(scope="session")
+def users(base_url) -> ServiceClient:
+    return ServiceClient(base_url, "users.localhost")
+
+
+@pytest.fixture(scope="session")
+def timelines(base_url) -> ServiceClient:
+    return ServiceClient(base_url, "timelines.localhost")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def running_stack(base_url, users, timelines):
+    """Skip or fail the whole suite when HAProxy does not accept connections."""
+    try:
+        users.get("/health-check")
+    except requests.ConnectionError:
+        message = f"no stack is listening at {base_url}; start it with scripts/up --detach"
+        if os.environ.get("E2E_REQUIRE_STACK") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+    for client in (users, timelines):
+        response = client.get("/health-check")
+        assert response.status_code == 200, f"{client.host} health check: {response.text[:200]}"
+
+
+@pytest.fixture
+def make_user(users):
+    """Return a function that registers a user with a unique name and returns a User."""
+
+    def create(prefix="u", *, password=DEFAULT_PASSWORD, username=None, email=None, bio=None):
+        username = username or unique_username(prefix)
+        email = email or f"{username.lower()}@example.test"
+        body = {"username": username, "email": email, "password": password}
+        if bio is not None:
+            body["bio"] = bio
+
+        response = users.post("/user/new", json=body)
+        assert response.status_code == 201, response.text[:500]
+        return User(response.json()["id"], username, email, password)
+
+    return create
+
+
+@pytest.fixture
+def make_post(timelines):
+    """Return a function that composes a post as a user and returns the post object."""
+
+    def create(author: User, text: str | None = None) -> dict:
+        response = timelines.post(
+            "/compose/post", auth=author, json={"text": text or f"post by {author.username}"}
+        )
+        assert response.status_code == 201, response.text[:500]
+        return response.json()
+
+    return create
+
+
+@pytest.fixture
+def make_follow(users):
+    """Return a function that makes one user follow another."""
+
+    def follow(follower: User, following: User) -> None:
+        response = users.post(
+            "/user/follow",
+            auth=follower,
+            json={"follower_username": follower.username, "following_username": following.username},
+        )
+        assert response.status_code == 201, response.text[:500]
+
+    return follow
