@@ -1,0 +1,82 @@
+"""Fixtures shared by the services' integration tests: real Postgres databases
+and real HTTP servers on 127.0.0.1."""
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from werkzeug.serving import make_server
+
+from services.common.db import DatabaseSettings
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> str:
+    """Return the URL of a Postgres database whose role may create databases."""
+    url = os.environ.get("TEST_DATABASE_ADMIN_URL")
+    if not url:
+        pytest.fail(
+            "TEST_DATABASE_ADMIN_URL is not set: run scripts/test, or point it at a "
+            "Postgres database whose role has CREATEDB"
+        )
+    return url
+
+
+@contextmanager
+def throwaway_database(admin_url: str, name: str) -> Iterator[str]:
+    """Create an empty database for one test session and drop it afterwards."""
+    database = f"{name}_test_{os.getpid()}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
+
+    parts = urlsplit(admin_url)
+    try:
+        yield urlunsplit(parts._replace(path=f"/{database}"))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def database_settings(url: str) -> DatabaseSettings:
+    """Return pool settings for tests: the defaults, on the given database."""
+    os.environ.pop("DATABASE_URL", None)
+    return replace(DatabaseSettings.from_env(url), url=url, startup_timeout_s=5.0)
+
+
+def truncate_all(url: str) -> None:
+    """Empty every table except the migration log, resetting identities."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'schema_migrations'"
+            )
+        ]
+        if tables:
+            names = ", ".join(f'"{table}"' for table in tables)
+            conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+class LiveServer:
+    """A WSGI app served over real HTTP on 127.0.0.1, on a free port, in a thread."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
