@@ -86,11 +86,14 @@ def update_user():
 
     with connection() as conn:
         target = user_by_id_or_404(conn, user_id)
-        if target["id"] != user["id"]:
-            raise forbidden(f"user {user['username']} cannot change user id {user_id}")
+    if target["id"] != user["id"]:
+        raise forbidden(f"user {user['username']} cannot change user id {user_id}")
 
-        if column == "password":
-            column, content = "password_hash", hash_password(content)
+    # Hash before borrowing a connection: the slow hash must not hold one.
+    if column == "password":
+        column, content = "password_hash", hash_password(content)
+
+    with connection() as conn:
         try:
             updated = data.update_user(conn, user_id, column, content)
         except data.Taken:
