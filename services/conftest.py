@@ -10,9 +10,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+import requests
 from werkzeug.serving import make_server
 
 from services.common.db import DatabaseSettings
+from services.users import create_app as create_users_app
+from services.users.settings import UsersSettings
 
 
 @pytest.fixture(scope="session")
@@ -80,3 +83,47 @@ class LiveServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def users_service(admin_url):
+    """Serve a users app over HTTP on 127.0.0.1 for the whole session."""
+    with throwaway_database(admin_url, "live_users") as url:
+        settings = UsersSettings(database=database_settings(url), auth_cache_ttl_s=30.0)
+        app = create_users_app(settings)
+        with LiveServer(app) as server:
+            server.database_url = url
+            yield server
+        app.extensions["users"].pool.close()
+
+
+@pytest.fixture
+def make_user(users_service):
+    """Create users in the users service; return a function taking a username."""
+
+    def make(username: str, password: str = "password") -> dict:
+        response = requests.post(
+            f"{users_service.url}/user/new",
+            json={"username": username, "email": f"{username}@example.com", "password": password},
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return make
+
+
+@pytest.fixture
+def follow(users_service):
+    """Make one user follow another through the users service."""
+
+    def make(follower: str, following: str) -> None:
+        response = requests.post(
+            f"{users_service.url}/user/follow",
+            json={"following_username": following},
+            auth=(follower, "password"),
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+
+    return make

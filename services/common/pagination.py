@@ -37,17 +37,23 @@ class Page:
     before: Cursor | None
 
 
+def requested_limit(default: int = 20, maximum: int = 100) -> int:
+    """Read `limit` from the query string, or raise a 400."""
+    raw_limit = request.args.get("limit")
+    if raw_limit is None:
+        return default
+
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= maximum:
+        raise bad_request(
+            f"limit={raw_limit!r} is invalid: use an integer from 1 to {maximum}",
+            {"limit": f"must be an integer from 1 to {maximum}"},
+        )
+    return int(raw_limit)
+
+
 def requested_page(default: int = 20, maximum: int = 100) -> Page:
     """Read `limit` and `before` from the query string, or raise a 400."""
-    raw_limit = request.args.get("limit")
-    limit = default
-    if raw_limit is not None:
-        if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= maximum:
-            raise bad_request(
-                f"limit={raw_limit!r} is invalid: use an integer from 1 to {maximum}",
-                {"limit": f"must be an integer from 1 to {maximum}"},
-            )
-        limit = int(raw_limit)
+    limit = requested_limit(default, maximum)
 
     raw_before = request.args.get("before")
     before = None
@@ -68,6 +74,12 @@ def decode_cursor(value: str) -> Cursor:
     return Cursor(created_at, int(match.group(2)))
 
 
+def next_link(limit: int, cursor: str) -> dict[str, str]:
+    """Return the Link header that points at the page after cursor."""
+    query = urlencode({"limit": limit, "before": cursor})
+    return {"Link": f'<{request.base_url}?{query}>; rel="next"'}
+
+
 def paged_response(
     rows: Sequence[dict[str, Any]],
     page: Page,
@@ -81,9 +93,7 @@ def paged_response(
     headers = {}
     if len(rows) > page.limit:
         last = rows[page.limit - 1]
-        cursor = Cursor(last["created_at"], last["id"]).encode()
-        query = urlencode({"limit": page.limit, "before": cursor})
-        headers["Link"] = f'<{request.base_url}?{query}>; rel="next"'
+        headers = next_link(page.limit, Cursor(last["created_at"], last["id"]).encode())
     return items, headers
 
 

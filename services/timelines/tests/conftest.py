@@ -1,29 +1,14 @@
-"""Fixtures for the timelines service tests: a real users service over HTTP,
-and the timelines app, each on its own throwaway database."""
+"""Fixtures for the timelines service tests: the app on a throwaway database,
+talking to the real users service from services/conftest.py."""
 
 import os
 from dataclasses import replace
 
 import pytest
-import requests
 
-from services.conftest import LiveServer, database_settings, throwaway_database, truncate_all
+from services.conftest import database_settings, throwaway_database, truncate_all
 from services.timelines import create_app
 from services.timelines.settings import TimelinesSettings
-from services.users import create_app as create_users_app
-from services.users.settings import UsersSettings
-
-
-@pytest.fixture(scope="session")
-def users_service(admin_url):
-    """Serve a users app over HTTP on 127.0.0.1 for the whole session."""
-    with throwaway_database(admin_url, "tl_users") as url:
-        settings = UsersSettings(database=database_settings(url), auth_cache_ttl_s=30.0)
-        app = create_users_app(settings)
-        with LiveServer(app) as server:
-            server.database_url = url
-            yield server
-        app.extensions["users"].pool.close()
 
 
 @pytest.fixture(scope="session")
@@ -66,35 +51,3 @@ def app(session_app, timelines_database, users_service):
 def client(app):
     """Return a test client of the timelines app."""
     return app.test_client()
-
-
-@pytest.fixture
-def make_user(users_service):
-    """Create users in the users service; return a function taking a username."""
-
-    def make(username: str, password: str = "password") -> dict:
-        response = requests.post(
-            f"{users_service.url}/user/new",
-            json={"username": username, "email": f"{username}@example.com", "password": password},
-            timeout=10,
-        )
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    return make
-
-
-@pytest.fixture
-def follow(users_service):
-    """Make one user follow another through the users service."""
-
-    def make(follower: str, following: str) -> None:
-        response = requests.post(
-            f"{users_service.url}/user/follow",
-            json={"following_username": following},
-            auth=(follower, "password"),
-            timeout=10,
-        )
-        assert response.status_code == 201, response.text
-
-    return make
