@@ -1,0 +1,62 @@
+# shellcheck shell=bash disable=SC2034 # The sourcing scripts use these variables.
+# Shared settings of the native stack scripts. Source this file, do not run it.
+#
+# Every MICROBLOG_* value can be set in the environment. The values are
+# exported, so the scripts that one script calls use the same settings.
+
+MICROBLOG_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+: "${MICROBLOG_STATE_DIR:=$MICROBLOG_ROOT/.state/dev}"
+: "${MICROBLOG_HTTP_PORT:=8080}"
+: "${MICROBLOG_STATS_PORT:=8404}"
+: "${MICROBLOG_PG_PORT:=55432}"
+: "${MICROBLOG_USERS_PORT:=5101}"
+: "${MICROBLOG_TIMELINES_PORT:=5102}"
+: "${MICROBLOG_VENV:=$MICROBLOG_ROOT/.venv}"
+
+# The scripts change directory, so relative paths are resolved once, here.
+case "$MICROBLOG_STATE_DIR" in
+    /*) ;;
+    *) MICROBLOG_STATE_DIR="$PWD/$MICROBLOG_STATE_DIR" ;;
+esac
+case "$MICROBLOG_VENV" in
+    /*) ;;
+    *) MICROBLOG_VENV="$PWD/$MICROBLOG_VENV" ;;
+esac
+
+for _port_variable in MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
+    MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT; do
+    if [[ ! "${!_port_variable}" =~ ^[0-9]+$ ]] \
+        || ((${!_port_variable} < 1 || ${!_port_variable} > 65535)); then
+        echo "invalid $_port_variable '${!_port_variable}': expected a TCP port number from 1 to 65535" >&2
+        exit 2
+    fi
+done
+unset _port_variable
+
+export MICROBLOG_STATE_DIR MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
+    MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT MICROBLOG_VENV
+
+# Paths inside the state folder. They follow from MICROBLOG_STATE_DIR.
+LOG_DIR="$MICROBLOG_STATE_DIR/logs"
+RUN_DIR="$MICROBLOG_STATE_DIR/run"
+PG_DATA_DIR="$MICROBLOG_STATE_DIR/postgres"
+PG_PASSWORD_FILE="$MICROBLOG_STATE_DIR/postgres.password"
+HAPROXY_CONFIG="$MICROBLOG_STATE_DIR/haproxy.cfg"
+# Present in every folder that scripts/up created. `up --fresh` deletes only
+# such folders (or empty ones), not a folder named by mistake.
+STATE_MARKER="$MICROBLOG_STATE_DIR/.microblog-state"
+
+PG_SUPERUSER=microblog
+# The OS user that owns the cluster and runs Postgres when the scripts run as
+# root, because Postgres refuses to run as root.
+PG_OS_USER=postgres
+# Each service has a Postgres database of the same name.
+SERVICE_NAMES=(users timelines)
+# Start order. scripts/down stops in the reverse order.
+COMPONENT_NAMES=(postgres users timelines haproxy)
+
+API_BASE_URL="http://127.0.0.1:$MICROBLOG_HTTP_PORT"
+STATS_URL="http://127.0.0.1:$MICROBLOG_STATS_PORT/"
+HAPROXY_TEMPLATE="$MICROBLOG_ROOT/infra/haproxy/haproxy.cfg.template"
+HAPROXY_ERRORS_DIR="$MICROBLOG_ROOT/infra/haproxy/errors"
