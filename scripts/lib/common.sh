@@ -91,6 +91,7 @@ running_pid() {
     case "$name" in
         postgres) program=postgres ;;
         haproxy) program=haproxy ;;
+        redis) program=redis-server ;;
         *) program=gunicorn ;;
     esac
     cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1

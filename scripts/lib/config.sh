@@ -10,6 +10,7 @@ MICROBLOG_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${MICROBLOG_HTTP_PORT:=8080}"
 : "${MICROBLOG_STATS_PORT:=8404}"
 : "${MICROBLOG_PG_PORT:=55432}"
+: "${MICROBLOG_REDIS_PORT:=56379}"
 : "${MICROBLOG_USERS_PORT:=5101}"
 : "${MICROBLOG_TIMELINES_PORT:=5102}"
 : "${MICROBLOG_VENV:=$MICROBLOG_ROOT/.venv}"
@@ -25,7 +26,7 @@ case "$MICROBLOG_VENV" in
 esac
 
 for _port_variable in MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
-    MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT; do
+    MICROBLOG_REDIS_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT; do
     if [[ ! "${!_port_variable}" =~ ^[0-9]+$ ]] \
         || ((${!_port_variable} < 1 || ${!_port_variable} > 65535)); then
         echo "invalid $_port_variable '${!_port_variable}': expected a TCP port number from 1 to 65535" >&2
@@ -35,7 +36,7 @@ done
 unset _port_variable
 
 export MICROBLOG_STATE_DIR MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
-    MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT MICROBLOG_VENV
+    MICROBLOG_REDIS_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT MICROBLOG_VENV
 
 # Paths inside the state folder. They follow from MICROBLOG_STATE_DIR.
 LOG_DIR="$MICROBLOG_STATE_DIR/logs"
@@ -43,6 +44,7 @@ RUN_DIR="$MICROBLOG_STATE_DIR/run"
 PG_DATA_DIR="$MICROBLOG_STATE_DIR/postgres"
 PG_PASSWORD_FILE="$MICROBLOG_STATE_DIR/postgres.password"
 HAPROXY_CONFIG="$MICROBLOG_STATE_DIR/haproxy.cfg"
+REDIS_DIR="$MICROBLOG_STATE_DIR/redis"
 # Present in every folder that scripts/up created. `up --fresh` deletes only
 # such folders (or empty ones), not a folder named by mistake.
 STATE_MARKER="$MICROBLOG_STATE_DIR/.microblog-state"
@@ -51,10 +53,11 @@ PG_SUPERUSER=microblog
 # The OS user that owns the cluster and runs Postgres when the scripts run as
 # root, because Postgres refuses to run as root.
 PG_OS_USER=postgres
-# Each service has a Postgres database of the same name.
+# Services that run under gunicorn. Each has a Postgres database of the same
+# name.
 SERVICE_NAMES=(users timelines)
 # Start order. scripts/down stops in the reverse order.
-COMPONENT_NAMES=(postgres users timelines haproxy)
+COMPONENT_NAMES=(postgres redis users timelines haproxy)
 
 API_BASE_URL="http://127.0.0.1:$MICROBLOG_HTTP_PORT"
 STATS_URL="http://127.0.0.1:$MICROBLOG_STATS_PORT/"
