@@ -48,6 +48,9 @@ REDIS_DIR="$MICROBLOG_STATE_DIR/redis"
 # Present in every folder that scripts/up created. `up --fresh` deletes only
 # such folders (or empty ones), not a folder named by mistake.
 STATE_MARKER="$MICROBLOG_STATE_DIR/.microblog-state"
+# Present from the creation of the cluster until the sample data is loaded,
+# so a start that failed in between loads it on the next start.
+SEED_PENDING_FILE="$MICROBLOG_STATE_DIR/seed.pending"
 
 PG_SUPERUSER=microblog
 # The OS user that owns the cluster and runs Postgres when the scripts run as
