@@ -17,9 +17,16 @@ from e2e.support import (
     unique_username,
 )
 
+CALL_PASSED = pytest.StashKey[bool]()
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: the test takes more than about 5 seconds")
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Record whether each test's call phase passed, for the `reuse` fixture."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_PASSED] = report.passed
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +50,7 @@ def running_stack(base_url, users, timelines):
     try:
         users.get("/health-check")
     except requests.ConnectionError:
-        message = f"no stack is listening at {base_url}; start it with scripts/up --detach"
+        message = f"no stack is listening at {base_url}. Start it with scripts/up --detach."
         if os.environ.get("E2E_REQUIRE_STACK") == "1":
             pytest.fail(message)
         pytest.skip(message)
@@ -51,6 +58,34 @@ def running_stack(base_url, users, timelines):
     for client in (users, timelines):
         response = client.get("/health-check")
         assert response.status_code == 200, f"{client.host} health check: {response.text[:200]}"
+
+
+@pytest.fixture(scope="module")
+def reusable_values() -> dict:
+    return {}
+
+
+@pytest.fixture
+def reuse(request, reusable_values):
+    """Return a function get(key, build) that builds a value once per module.
+
+    Creating a user costs a slow password hash, so tests that must leave their
+    user unchanged share one. A value is dropped when a test that used it fails,
+    because that test may have changed it, and the next test builds a new one.
+    """
+    used_keys = []
+
+    def get(key, build):
+        if key not in reusable_values:
+            reusable_values[key] = build()
+        used_keys.append(key)
+        return reusable_values[key]
+
+    yield get
+
+    if not request.node.stash.get(CALL_PASSED, False):
+        for key in used_keys:
+            reusable_values.pop(key, None)
 
 
 @pytest.fixture

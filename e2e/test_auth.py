@@ -148,7 +148,12 @@ def test_malformed_authorization_unauthorized(
     assert_nothing_changed(users, timelines, owner_and_post)
 
 
-SPECIAL_PASSWORDS = ["pass:word:with:colons", "pässwörd:ünïcode", ":starts with colon", "ends:"]
+SPECIAL_PASSWORDS = [
+    "pass:word:with:colons",
+    "pässwörd:ünïcode",
+    ":starts with colon",
+    "ends with colon:",
+]
 SPECIAL_PASSWORD_IDS = ["colons", "utf8-and-colon", "leading-colon", "trailing-colon"]
 
 

@@ -16,11 +16,11 @@ LIST_ENDPOINT_IDS = ["all-posts", "user-posts", "home", "followers", "following"
 
 
 @pytest.fixture(params=LIST_ENDPOINTS, ids=LIST_ENDPOINT_IDS)
-def list_request(request, make_user):
+def list_request(request, make_user, reuse):
     """Return a function that GETs one list endpoint with the given query parameters."""
     service, template, needs_auth = request.param
     client = request.getfixturevalue(service)
-    owner = make_user("lister")
+    owner = reuse("lister", lambda: make_user("lister"))
     path = template.format(username=owner.username)
     auth = owner if needs_auth else None
 

@@ -1,4 +1,8 @@
-"""Single posts on the timelines service: compose, fetch and delete."""
+"""Single posts on the timelines service: compose, fetch and delete.
+
+The compose tests share one "writer" per module and check only the posts they
+made. The rejection tests share a "silent" user whose post list must stay empty.
+"""
 
 import json
 
@@ -16,37 +20,37 @@ def post_ids(timelines, user) -> list[int]:
 # POST /compose/post
 
 
-def test_compose_returns_post(timelines, make_user):
-    alice = make_user("alice")
+def test_compose_returns_post(timelines, make_user, reuse):
+    writer = reuse("writer", lambda: make_user("writer"))
 
-    response = timelines.post("/compose/post", auth=alice, json={"text": "hello world"})
+    response = timelines.post("/compose/post", auth=writer, json={"text": "hello world"})
 
     assert response.status_code == 201, response.text
     assert_json(response)
     post = response.json()
     assert_post_shape(post)
-    assert post["username"] == alice.username
+    assert post["username"] == writer.username
     assert post["text"] == "hello world"
     assert post["repost"] is False
     assert post["original_post_url"] is None
 
 
-def test_compose_sets_location(timelines, make_user):
-    alice = make_user("alice")
+def test_compose_sets_location(timelines, make_user, reuse):
+    writer = reuse("writer", lambda: make_user("writer"))
 
-    response = timelines.post("/compose/post", auth=alice, json={"text": "located"})
+    response = timelines.post("/compose/post", auth=writer, json={"text": "located"})
 
     assert response.status_code == 201, response.text
     assert location_path(response).endswith(f"/posts/{response.json()['id']}")
 
 
-def test_compose_accepts_json_charset(timelines, make_user):
-    alice = make_user("alice")
+def test_compose_accepts_json_charset(timelines, make_user, reuse):
+    writer = reuse("writer", lambda: make_user("writer"))
     body = json.dumps({"text": "with charset"}).encode()
 
     response = timelines.post(
         "/compose/post",
-        auth=alice,
+        auth=writer,
         data=body,
         headers={"Content-Type": "application/json; charset=utf-8"},
     )
@@ -67,10 +71,10 @@ def test_compose_accepts_json_charset(timelines, make_user):
     ],
     ids=["280-emoji", "280-accented", "combining-mark", "inner-whitespace", "markup", "mixed"],
 )
-def test_compose_keeps_text_exactly(timelines, make_user, text):
-    alice = make_user("alice")
+def test_compose_keeps_text_exactly(timelines, make_user, reuse, text):
+    writer = reuse("writer", lambda: make_user("writer"))
 
-    response = timelines.post("/compose/post", auth=alice, json={"text": text})
+    response = timelines.post("/compose/post", auth=writer, json={"text": text})
 
     assert response.status_code == 201, response.text
     assert response.json()["text"] == text
@@ -79,20 +83,20 @@ def test_compose_keeps_text_exactly(timelines, make_user, text):
     assert fetched.json()["text"].encode() == text.encode()
 
 
-def test_compose_trims_whitespace(timelines, make_user):
-    alice = make_user("alice")
+def test_compose_trims_whitespace(timelines, make_user, reuse):
+    writer = reuse("writer", lambda: make_user("writer"))
 
-    response = timelines.post("/compose/post", auth=alice, json={"text": " \n\t trimmed \t\n "})
+    response = timelines.post("/compose/post", auth=writer, json={"text": " \n\t trimmed \t\n "})
 
     assert response.status_code == 201, response.text
     assert response.json()["text"] == "trimmed"
     assert timelines.get(f"/posts/{response.json()['id']}").json()["text"] == "trimmed"
 
 
-def test_compose_limit_counts_after_trimming(timelines, make_user):
-    alice = make_user("alice")
+def test_compose_limit_counts_after_trimming(timelines, make_user, reuse):
+    writer = reuse("writer", lambda: make_user("writer"))
 
-    response = timelines.post("/compose/post", auth=alice, json={"text": "  " + "😀" * 280 + "  "})
+    response = timelines.post("/compose/post", auth=writer, json={"text": "  " + "😀" * 280 + "  "})
 
     assert response.status_code == 201, response.text
     assert response.json()["text"] == "😀" * 280
@@ -103,13 +107,13 @@ def test_compose_limit_counts_after_trimming(timelines, make_user):
     ["😀" * 281, "x" * 281, "", "   ", "\n\t \r\n", "nul\u0000inside", "\u0000"],
     ids=["281-emoji", "281-ascii", "empty", "spaces", "whitespace-mix", "nul-inside", "nul-only"],
 )
-def test_compose_rejects_invalid_text(timelines, make_user, text):
-    alice = make_user("alice")
+def test_compose_rejects_invalid_text(timelines, make_user, reuse, text):
+    silent = reuse("silent", lambda: make_user("silent"))
 
-    response = timelines.post("/compose/post", auth=alice, json={"text": text})
+    response = timelines.post("/compose/post", auth=silent, json={"text": text})
 
     assert_error(response, 400)
-    assert post_ids(timelines, alice) == []
+    assert post_ids(timelines, silent) == []
 
 
 @pytest.mark.parametrize(
@@ -117,18 +121,18 @@ def test_compose_rejects_invalid_text(timelines, make_user, text):
     [b'{"text": "\\ud800"}', b'{"text": "\\udc00 low"}', b'{"text": "\xff\xfe"}'],
     ids=["lone-high-surrogate", "lone-low-surrogate", "invalid-utf8"],
 )
-def test_compose_rejects_unencodable_text(timelines, make_user, raw_body):
-    alice = make_user("alice")
+def test_compose_rejects_unencodable_text(timelines, make_user, reuse, raw_body):
+    silent = reuse("silent", lambda: make_user("silent"))
 
     response = timelines.post(
         "/compose/post",
-        auth=alice,
+        auth=silent,
         data=raw_body,
         headers={"Content-Type": "application/json"},
     )
 
     assert_error(response, 400)
-    assert post_ids(timelines, alice) == []
+    assert post_ids(timelines, silent) == []
 
 
 # GET /posts/{id}
