@@ -52,7 +52,8 @@ def create_app(settings: PollsSettings | None = None) -> Flask:
 
 
 def _register_dynamodb_errors(app: Flask) -> None:
-    """Turn DynamoDB failures into JSON errors: 503 when it is down, slow or busy, else 500."""
+    """Turn DynamoDB failures into JSON errors: 503 when it is down, slow, busy or
+    missing a table, and 500 for the rest."""
 
     @app.errorhandler(BotoCoreError)
     def handle_botocore_error(error: BotoCoreError):
