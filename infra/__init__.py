@@ -1,0 +1,1 @@
+"""Infrastructure helpers: the DynamoDB tables step and the HAProxy templater."""
