@@ -5,6 +5,8 @@ import threading
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from .errors import unavailable
 
@@ -51,5 +53,10 @@ class ServiceClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            # A kept-alive connection can be closed by the server just as it is
+            # reused; one retry of these idempotent GETs covers that race.
+            retry = Retry(total=1, connect=1, read=1, status=0, allowed_methods={"GET"})
+            session.mount("http://", HTTPAdapter(max_retries=retry))
+            session.mount("https://", HTTPAdapter(max_retries=retry))
             self._local.session = session
         return session

@@ -78,7 +78,7 @@ def update_user():
     user = authenticated_user()
     body = json_object({"user_id", "column", "content"})
     fields = Fields(body)
-    user_id = fields.identifier("user_id", required=False) or user["id"]
+    user_id = fields.identifier("user_id")
     column = fields.text("column", max_length=64)
     fields.check()
 
@@ -108,9 +108,9 @@ def update_user():
 def delete_user():
     """Delete the authenticated user's account and every follow from or to it."""
     user = authenticated_user()
-    body = json_object({"user_id"}, optional=True)
+    body = json_object({"user_id"})
     fields = Fields(body)
-    user_id = fields.identifier("user_id", required=False) or user["id"]
+    user_id = fields.identifier("user_id")
     fields.check()
 
     with connection() as conn:

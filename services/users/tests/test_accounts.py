@@ -184,7 +184,7 @@ def test_update_bio_and_email(client, column, content, expected):
 
     response = client.put(
         "/user/update",
-        json={"column": column, "content": content},
+        json={"user_id": 1, "column": column, "content": content},
         headers=basic("ada", "password"),
     )
 
@@ -202,6 +202,8 @@ def test_update_bio_and_email(client, column, content, expected):
         ({"user_id": 2, "column": "bio", "content": "mine now"}, 403),
         ({"user_id": 99, "column": "bio", "content": "ghost"}, 404),
         ({"user_id": True, "column": "bio", "content": "x"}, 400),
+        ({"column": "bio", "content": "x"}, 400),
+        ({"user_id": None, "column": "bio", "content": "x"}, 400),
     ],
 )
 def test_update_rejections(client, users_database, body, status):
@@ -228,6 +230,24 @@ def test_delete_user_removes_follows(client):
     assert response.status_code == 200
     assert client.get("/user/ada").status_code == 404
     assert client.get("/user/grace").get_json()["followers"] == 0
+
+
+@pytest.mark.parametrize("body", [{}, {"user_id": None}, None])
+def test_delete_without_user_id_400(client, body):
+    create_user(client, "ada")
+
+    if body is None:
+        response = client.delete(
+            "/user/delete",
+            data="",
+            content_type="application/json",
+            headers=basic("ada", "password"),
+        )
+    else:
+        response = client.delete("/user/delete", json=body, headers=basic("ada", "password"))
+
+    assert response.status_code == 400
+    assert client.get("/user/ada").status_code == 200
 
 
 def test_delete_other_user_403(client):
