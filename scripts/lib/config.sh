@@ -11,6 +11,7 @@ MICROBLOG_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${MICROBLOG_STATS_PORT:=8404}"
 : "${MICROBLOG_PG_PORT:=55432}"
 : "${MICROBLOG_REDIS_PORT:=56379}"
+: "${MICROBLOG_DYNAMODB_PORT:=5800}"
 : "${MICROBLOG_USERS_PORT:=5101}"
 : "${MICROBLOG_TIMELINES_PORT:=5102}"
 : "${MICROBLOG_VENV:=$MICROBLOG_ROOT/.venv}"
@@ -26,7 +27,7 @@ case "$MICROBLOG_VENV" in
 esac
 
 for _port_variable in MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
-    MICROBLOG_REDIS_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT; do
+    MICROBLOG_REDIS_PORT MICROBLOG_DYNAMODB_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT; do
     if [[ ! "${!_port_variable}" =~ ^[0-9]+$ ]] \
         || ((${!_port_variable} < 1 || ${!_port_variable} > 65535)); then
         echo "invalid $_port_variable '${!_port_variable}': expected a TCP port number from 1 to 65535" >&2
@@ -36,7 +37,8 @@ done
 unset _port_variable
 
 export MICROBLOG_STATE_DIR MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
-    MICROBLOG_REDIS_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT MICROBLOG_VENV
+    MICROBLOG_REDIS_PORT MICROBLOG_DYNAMODB_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT \
+    MICROBLOG_VENV
 
 # Paths inside the state folder. They follow from MICROBLOG_STATE_DIR.
 LOG_DIR="$MICROBLOG_STATE_DIR/logs"
@@ -60,9 +62,11 @@ PG_OS_USER=postgres
 # name.
 SERVICE_NAMES=(users timelines)
 # Start order. scripts/down stops in the reverse order.
-COMPONENT_NAMES=(postgres redis users timelines haproxy)
+COMPONENT_NAMES=(postgres redis dynamodb users timelines haproxy)
 
 API_BASE_URL="http://127.0.0.1:$MICROBLOG_HTTP_PORT"
 STATS_URL="http://127.0.0.1:$MICROBLOG_STATS_PORT/"
 HAPROXY_TEMPLATE="$MICROBLOG_ROOT/infra/haproxy/haproxy.cfg.template"
 HAPROXY_ERRORS_DIR="$MICROBLOG_ROOT/infra/haproxy/errors"
+# moto's server returns 200 on this path once it serves requests.
+DYNAMODB_HEALTH_URL="http://127.0.0.1:$MICROBLOG_DYNAMODB_PORT/moto-api/"
