@@ -58,7 +58,7 @@ PG_SUPERUSER=microblog
 # The OS user that owns the cluster and runs Postgres when the scripts run as
 # root, because Postgres refuses to run as root.
 PG_OS_USER=postgres
-# Services that run under gunicorn. Each has a Postgres database of the same
+# The API services behind HAProxy. Each has a Postgres database of the same
 # name.
 SERVICE_NAMES=(users timelines)
 # Start order. scripts/down stops in the reverse order.
