@@ -1,9 +1,10 @@
-"""Load the sample users, follows, posts and repost through the HTTP API.
+"""Load the sample users, follows, posts, repost, likes and poll through the HTTP API.
 
 Every request goes through HAProxy, which picks the service by Host header.
 Running it again changes nothing: a user or follow that exists already (409)
-is kept, a user's posts are created only when that user has no post yet, and
-the repost is made once.
+is kept, a user's posts are created only when that user has no post yet, the
+repost and each like are made once, and the poll is created only when ada has
+no post linking to one yet.
 
 Usage: seed_data.py --base-url http://127.0.0.1:8080
 """
@@ -57,6 +58,23 @@ POSTS = {
 
 # (reposting user, author, text of the author's post)
 REPOST = ("ada", "grace", "It is easier to ask forgiveness than it is to get permission.")
+
+
+# (liking user, author, text of the author's post)
+LIKES = [
+    ("grace", "ada", POSTS["ada"][0]),
+    ("linus", "ada", POSTS["ada"][0]),
+    ("margaret", "ada", POSTS["ada"][0]),
+    ("ada", "grace", POSTS["grace"][0]),
+    ("linus", "grace", POSTS["grace"][0]),
+    ("ada", "margaret", POSTS["margaret"][0]),
+]
+
+POLL = {
+    "question": "Which machine would you rather program?",
+    "options": ["Analytical Engine", "Harvard Mark II", "Apollo guidance computer"],
+}
+POLL_AUTHOR = "ada"
 
 
 class SeedError(Exception):
@@ -167,6 +185,49 @@ def create_repost(api: ApiClient) -> None:
         print(f"{reposter} reposted post {post_id} by {author}")
 
 
+def find_post_id(api: ApiClient, author: str, text: str) -> int:
+    """Return the id of the author's original post with this text."""
+    response = api.request(
+        "timelines", "GET", f"/{author}/posts", params={"limit": 100}, expected=(200,)
+    )
+    for post in response.json():
+        if post["text"] == text and not post["repost"]:
+            return post["id"]
+    raise SeedError(f"post by {author} not found, expected the text {text!r}")
+
+
+def create_likes(api: ApiClient) -> None:
+    for liker, author, text in LIKES:
+        post_id = find_post_id(api, author, text)
+        response = api.request(
+            "likes", "POST", "/like", json={"post_id": post_id}, username=liker, expected=(200, 409)
+        )
+        if response.status_code == 200:
+            print(f"{liker} likes post {post_id} by {author}")
+
+
+def create_poll(api: ApiClient) -> None:
+    """Create the sample poll and a post by its author that links to it."""
+    response = api.request(
+        "timelines", "GET", f"/{POLL_AUTHOR}/posts", params={"limit": 100}, expected=(200,)
+    )
+    if any(f"/poll/results/{POLL_AUTHOR}/" in post["text"] for post in response.json()):
+        return
+
+    poll = api.request(
+        "polls", "POST", "/poll", json=POLL, username=POLL_AUTHOR, expected=(201,)
+    ).json()
+    api.request(
+        "timelines",
+        "POST",
+        "/compose/post",
+        json={"text": f"{POLL['question']} Vote here: {poll['url']}"},
+        username=POLL_AUTHOR,
+        expected=(201,),
+    )
+    print(f"created poll {poll['poll_id']} by {POLL_AUTHOR}: {poll['url']}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Load the sample data through HAProxy.")
     parser.add_argument(
@@ -180,10 +241,15 @@ def main() -> int:
         create_follows(api)
         create_posts(api)
         create_repost(api)
+        create_likes(api)
+        create_poll(api)
     except SeedError as error:
         print(f"seed failed: {error}", file=sys.stderr)
         return 1
-    print("sample data is in place: users ada, grace, linus and margaret, password 'password'")
+    print(
+        "sample data is in place: users ada, grace, linus and margaret, password 'password', "
+        "with posts, likes and a poll"
+    )
     return 0
 
 

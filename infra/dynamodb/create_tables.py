@@ -5,7 +5,7 @@ Run it as `python -m infra.dynamodb.create_tables` or
 the same against moto's server and amazon/dynamodb-local.
 
 Environment variables, read once at start:
-  DYNAMODB_URL                endpoint (default http://127.0.0.1:8000)
+  DYNAMODB_URL                endpoint (default http://127.0.0.1:5800)
   AWS_REGION                  region name (default us-east-1)
   AWS_ACCESS_KEY_ID           access key (default local, which emulators accept)
   AWS_SECRET_ACCESS_KEY       secret key (default local)
@@ -67,7 +67,7 @@ class DynamoDBSettings:
     @classmethod
     def from_env(cls) -> "DynamoDBSettings":
         """Read the settings, raising SettingsError that names a bad variable."""
-        url = _env("DYNAMODB_URL", "http://127.0.0.1:8000").rstrip("/")
+        url = _env("DYNAMODB_URL", "http://127.0.0.1:5800").rstrip("/")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SettingsError(f"environment variable DYNAMODB_URL={url!r} is not an http(s) URL")

@@ -9,11 +9,13 @@ MICROBLOG_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${MICROBLOG_STATE_DIR:=$MICROBLOG_ROOT/.state/dev}"
 : "${MICROBLOG_HTTP_PORT:=8080}"
 : "${MICROBLOG_STATS_PORT:=8404}"
-: "${MICROBLOG_PG_PORT:=55432}"
-: "${MICROBLOG_REDIS_PORT:=56379}"
+: "${MICROBLOG_PG_PORT:=25432}"
+: "${MICROBLOG_REDIS_PORT:=26379}"
 : "${MICROBLOG_DYNAMODB_PORT:=5800}"
 : "${MICROBLOG_USERS_PORT:=5101}"
 : "${MICROBLOG_TIMELINES_PORT:=5102}"
+: "${MICROBLOG_LIKES_PORT:=5103}"
+: "${MICROBLOG_POLLS_PORT:=5104}"
 : "${MICROBLOG_VENV:=$MICROBLOG_ROOT/.venv}"
 
 # The scripts change directory, so relative paths are resolved once, here.
@@ -27,7 +29,8 @@ case "$MICROBLOG_VENV" in
 esac
 
 for _port_variable in MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
-    MICROBLOG_REDIS_PORT MICROBLOG_DYNAMODB_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT; do
+    MICROBLOG_REDIS_PORT MICROBLOG_DYNAMODB_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT \
+    MICROBLOG_LIKES_PORT MICROBLOG_POLLS_PORT; do
     if [[ ! "${!_port_variable}" =~ ^[0-9]+$ ]] \
         || ((${!_port_variable} < 1 || ${!_port_variable} > 65535)); then
         echo "invalid $_port_variable '${!_port_variable}': expected a TCP port number from 1 to 65535" >&2
@@ -38,7 +41,7 @@ unset _port_variable
 
 export MICROBLOG_STATE_DIR MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
     MICROBLOG_REDIS_PORT MICROBLOG_DYNAMODB_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT \
-    MICROBLOG_VENV
+    MICROBLOG_LIKES_PORT MICROBLOG_POLLS_PORT MICROBLOG_VENV
 
 # Paths inside the state folder. They follow from MICROBLOG_STATE_DIR.
 LOG_DIR="$MICROBLOG_STATE_DIR/logs"
@@ -58,11 +61,12 @@ PG_SUPERUSER=microblog
 # The OS user that owns the cluster and runs Postgres when the scripts run as
 # root, because Postgres refuses to run as root.
 PG_OS_USER=postgres
-# The API services behind HAProxy. Each has a Postgres database of the same
-# name.
-SERVICE_NAMES=(users timelines)
+# The API services behind HAProxy.
+SERVICE_NAMES=(users timelines likes polls)
+# The services that keep their data in a Postgres database of the same name.
+PG_SERVICE_NAMES=(users timelines)
 # Start order. scripts/down stops in the reverse order.
-COMPONENT_NAMES=(postgres redis dynamodb users timelines haproxy)
+COMPONENT_NAMES=(postgres redis dynamodb users timelines likes polls haproxy)
 
 API_BASE_URL="http://127.0.0.1:$MICROBLOG_HTTP_PORT"
 STATS_URL="http://127.0.0.1:$MICROBLOG_STATS_PORT/"

@@ -36,7 +36,7 @@ def add_health_check(app: Flask, check) -> None:
 
     @app.get("/health-check")
     def health_check():
-        """Report whether this instance's own store answers."""
+        """Report whether this instance's own store responds."""
         if check():
             return jsonify({"status": "ok"})
         return error_response(503, "the service's store does not answer")
@@ -62,7 +62,10 @@ def _start_timer() -> None:
 def _log_request(response):
     started_at = g.get("started_at")
     elapsed_ms = (time.perf_counter() - started_at) * 1000 if started_at else 0.0
-    log.info(
+    # HAProxy probes /health-check every few seconds; those lines would drown the rest.
+    level = logging.DEBUG if request.path == "/health-check" else logging.INFO
+    log.log(
+        level,
         "%s %s %s %.1fms request_id=%s",
         request.method,
         request.path,

@@ -22,7 +22,7 @@ class LikesSettings:
     def from_env(cls) -> "LikesSettings":
         """Read the settings, raising SettingsError on a bad value."""
         return cls(
-            redis_url=env_url("REDIS_URL", "redis://127.0.0.1:56379/0", schemes=("redis",)),
+            redis_url=env_url("REDIS_URL", "redis://127.0.0.1:26379/0", schemes=("redis",)),
             users_url=env_url("USERS_URL", "http://127.0.0.1:5101"),
             timelines_url=env_url("TIMELINES_URL", "http://127.0.0.1:5102"),
             timelines_public_url=env_url("TIMELINES_PUBLIC_URL", "http://timelines.localhost"),

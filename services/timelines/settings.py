@@ -26,7 +26,7 @@ class TimelinesSettings:
             public_url = env_url("PUBLIC_URL", "")
 
         return cls(
-            database=DatabaseSettings.from_env("postgresql://microblog@127.0.0.1:55432/timelines"),
+            database=DatabaseSettings.from_env("postgresql://microblog@127.0.0.1:25432/timelines"),
             users_url=env_url("USERS_URL", "http://127.0.0.1:5101"),
             users_timeout_s=env_float("USERS_TIMEOUT_S", 3.0, minimum=0.1),
             auth_cache_ttl_s=env_float("AUTH_CACHE_TTL_S", 10.0),

@@ -17,6 +17,6 @@ class UsersSettings:
     def from_env(cls) -> "UsersSettings":
         """Read the settings, raising SettingsError on a bad value."""
         return cls(
-            database=DatabaseSettings.from_env("postgresql://microblog@127.0.0.1:55432/users"),
+            database=DatabaseSettings.from_env("postgresql://microblog@127.0.0.1:25432/users"),
             auth_cache_ttl_s=env_float("AUTH_CACHE_TTL_S", 30.0),
         )
