@@ -44,6 +44,16 @@ def timelines(base_url) -> ServiceClient:
     return ServiceClient(base_url, "timelines.localhost")
 
 
+@pytest.fixture(scope="session")
+def likes(base_url) -> ServiceClient:
+    return ServiceClient(base_url, "likes.localhost")
+
+
+@pytest.fixture(scope="session")
+def polls(base_url) -> ServiceClient:
+    return ServiceClient(base_url, "polls.localhost")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def running_stack(base_url, users, timelines):
     """Skip or fail the whole suite when HAProxy does not accept connections."""
@@ -133,3 +143,31 @@ def make_follow(users):
         assert response.status_code == 201, response.text[:500]
 
     return follow
+
+
+@pytest.fixture
+def make_like(likes):
+    """Return a function that makes a user like a post and returns the new like count."""
+
+    def like(liker: User, post_id: int) -> int:
+        response = likes.post("/like", auth=liker, json={"post_id": post_id})
+        assert response.status_code == 200, response.text[:500]
+        return response.json()["likes"]
+
+    return like
+
+
+@pytest.fixture
+def make_poll(polls):
+    """Return a function that creates a poll as a user and returns the created poll object.
+
+    The poll has the options "yes" and "no" unless `options` is given.
+    """
+
+    def create(owner: User, question: str = "Ready?", options=("yes", "no"), **extra) -> dict:
+        body = {"question": question, "options": list(options), **extra}
+        response = polls.post("/poll", auth=owner, json=body)
+        assert response.status_code == 201, response.text[:500]
+        return response.json()
+
+    return create
