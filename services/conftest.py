@@ -2,20 +2,30 @@
 and real HTTP servers on 127.0.0.1."""
 
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from urllib.parse import urlsplit, urlunsplit
 
+import greenstalk
 import psycopg
 import pytest
 import requests
 from werkzeug.serving import make_server
 
 from services.common.db import DatabaseSettings
+from services.common.jobs import TUBES, QueueSettings, connect, parse_address
 from services.users import create_app as create_users_app
 from services.users.settings import UsersSettings
+
+# Sent by test workers to the /internal/ endpoints of test services.
+SERVICE_TOKEN = "test-service-token-not-secret"
+
+# Bound on the jobs that emptying one tube deletes, so a runaway producer
+# fails the test instead of looping.
+MAX_DRAINED_JOBS = 10_000
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +38,49 @@ def admin_url() -> str:
             "Postgres database whose role has CREATEDB"
         )
     return url
+
+
+@pytest.fixture(scope="session")
+def queue_settings() -> QueueSettings:
+    """Return settings for a beanstalkd whose tubes the tests may empty at will."""
+    address = os.environ.get("TEST_BEANSTALKD_ADDRESS")
+    if not address:
+        pytest.fail(
+            "TEST_BEANSTALKD_ADDRESS is not set: run scripts/test, or start beanstalkd "
+            "(beanstalkd -l 127.0.0.1 -p 11300) and set it to host:port"
+        )
+    host, port = parse_address("TEST_BEANSTALKD_ADDRESS", address)
+    return QueueSettings(host=host, port=port, connect_timeout_s=1.0, command_timeout_s=2.0)
+
+
+def drain_tubes(settings: QueueSettings) -> None:
+    """Delete every ready, delayed and buried job of the microblog tubes.
+
+    Jobs reserved by a live connection cannot be deleted; they come back when
+    that connection closes.
+    """
+    client = connect(settings)
+    try:
+        for tube in TUBES:
+            client.use(tube)
+            for peek in (client.peek_ready, client.peek_delayed, client.peek_buried):
+                for _ in range(MAX_DRAINED_JOBS):
+                    try:
+                        client.delete(peek())
+                    except greenstalk.NotFoundError:
+                        break
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def unused_listener() -> Iterator[tuple[str, int]]:
+    """Listen on a free port without ever accepting, like a hung server; yield (host, port)."""
+    sock = socket.create_server(("127.0.0.1", 0), backlog=16)
+    try:
+        yield sock.getsockname()
+    finally:
+        sock.close()
 
 
 @contextmanager

@@ -6,9 +6,10 @@ from flask import Flask
 
 from services.common.app import add_health_check, create_base_app
 from services.common.db import create_pool, database_answers, migrate
+from services.common.jobs import JobProducer
 from services.common.users_client import UsersClient
 
-from . import reading, writing
+from . import internal, reading, writing
 from .settings import TimelinesSettings
 from .state import TimelinesState
 
@@ -26,9 +27,11 @@ def create_app(settings: TimelinesSettings | None = None) -> Flask:
         settings=settings,
         pool=pool,
         users=UsersClient(settings.users_url, settings.users_timeout_s, settings.auth_cache_ttl_s),
+        jobs=JobProducer(settings.queue),
     )
 
     app.register_blueprint(reading.blueprint)
     app.register_blueprint(writing.blueprint)
+    app.register_blueprint(internal.create_blueprint(settings.service_token))
     add_health_check(app, lambda: database_answers(pool))
     return app

@@ -27,6 +27,26 @@ INSERT_REPOST = """
 
 DELETE_POST = "DELETE FROM posts WHERE id = %s RETURNING id"
 
+CLAIM_JOB = """
+    INSERT INTO post_jobs (job_id, post_id)
+    VALUES (%s, %s)
+    ON CONFLICT (job_id) DO NOTHING
+    RETURNING job_id
+"""
+
+FIND_JOB_POST_ID = "SELECT post_id FROM post_jobs WHERE job_id = %s"
+
+CLAIM_IDEMPOTENCY_KEY = """
+    INSERT INTO async_post_requests (username, idempotency_key, job_id)
+    VALUES (%s, %s, %s)
+    ON CONFLICT (username, idempotency_key) DO NOTHING
+    RETURNING job_id
+"""
+
+FIND_IDEMPOTENCY_KEY = """
+    SELECT job_id FROM async_post_requests WHERE username = %s AND idempotency_key = %s
+"""
+
 ALL_POSTS_PAGE = """
     SELECT id, username, text, created_at, original_post_id
     FROM posts
@@ -62,6 +82,39 @@ def find_post(conn: psycopg.Connection, post_id: int) -> Row | None:
 def insert_post(conn: psycopg.Connection, username: str, text: str) -> Row:
     """Insert a post and return it."""
     return conn.execute(INSERT_POST, (username, text)).fetchone()
+
+
+def insert_job_post(conn: psycopg.Connection, job_id: str, username: str, text: str) -> Row | None:
+    """Insert the post of an async job; return None when the job already inserted one.
+
+    A concurrent insert for the same job waits on the post_jobs primary key
+    until the first one commits, then finds the job claimed and rolls back
+    its own post.
+    """
+    with conn.transaction():
+        post = conn.execute(INSERT_POST, (username, text)).fetchone()
+        if conn.execute(CLAIM_JOB, (job_id, post["id"])).fetchone() is None:
+            raise psycopg.Rollback()
+        return post
+    return None
+
+
+def job_post_id(conn: psycopg.Connection, job_id: str) -> int | None:
+    """Return the id of the post that an async job inserted, even if it is deleted since."""
+    row = conn.execute(FIND_JOB_POST_ID, (job_id,)).fetchone()
+    return row["post_id"] if row else None
+
+
+def claim_idempotency_key(
+    conn: psycopg.Connection, username: str, key: str, job_id: str
+) -> str | None:
+    """Record the job of a user's Idempotency-Key; return the job id of an earlier request instead.
+
+    Returns None when the key is new and now belongs to job_id.
+    """
+    if conn.execute(CLAIM_IDEMPOTENCY_KEY, (username, key, job_id)).fetchone() is not None:
+        return None
+    return str(conn.execute(FIND_IDEMPOTENCY_KEY, (username, key)).fetchone()["job_id"])
 
 
 def insert_repost(conn: psycopg.Connection, username: str, original_id: int) -> Row | None:

@@ -4,6 +4,8 @@ import os
 from dataclasses import dataclass
 
 from services.common.db import DatabaseSettings
+from services.common.internal import service_token_from_env
+from services.common.jobs import QueueSettings
 from services.common.settings import env_float, env_url
 
 
@@ -17,6 +19,9 @@ class TimelinesSettings:
     auth_cache_ttl_s: float
     # Base of the absolute post URLs in responses; None means the request's own host.
     public_url: str | None
+    queue: QueueSettings
+    # Secret that workers send to the /internal/ endpoints; None disables them.
+    service_token: str | None
 
     @classmethod
     def from_env(cls) -> "TimelinesSettings":
@@ -31,4 +36,6 @@ class TimelinesSettings:
             users_timeout_s=env_float("USERS_TIMEOUT_S", 3.0, minimum=0.1),
             auth_cache_ttl_s=env_float("AUTH_CACHE_TTL_S", 10.0),
             public_url=public_url,
+            queue=QueueSettings.from_env(),
+            service_token=service_token_from_env(),
         )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask import current_app
 from psycopg_pool import ConnectionPool
 
+from services.common.jobs import JobProducer
 from services.common.users_client import UsersClient
 
 from .settings import TimelinesSettings
@@ -12,11 +13,12 @@ from .settings import TimelinesSettings
 
 @dataclass
 class TimelinesState:
-    """The pool and the users client that one app instance owns."""
+    """The pool, the users client and the job producer that one app instance owns."""
 
     settings: TimelinesSettings
     pool: ConnectionPool
     users: UsersClient
+    jobs: JobProducer
 
 
 def state() -> TimelinesState:

@@ -8,7 +8,13 @@ import pytest
 import redis
 import requests
 
-from services.conftest import LiveServer, database_settings, throwaway_database, truncate_all
+from services.conftest import (
+    SERVICE_TOKEN,
+    LiveServer,
+    database_settings,
+    throwaway_database,
+    truncate_all,
+)
 from services.likes import create_app
 from services.likes.settings import LikesSettings
 from services.timelines import create_app as create_timelines_app
@@ -28,7 +34,7 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def timelines_service(admin_url, users_service):
+def timelines_service(admin_url, users_service, queue_settings):
     """Serve a timelines app over HTTP on 127.0.0.1 for the whole session."""
     with throwaway_database(admin_url, "live_timelines") as url:
         settings = TimelinesSettings(
@@ -37,12 +43,15 @@ def timelines_service(admin_url, users_service):
             users_timeout_s=3.0,
             auth_cache_ttl_s=0.0,
             public_url=None,
+            queue=queue_settings,
+            service_token=SERVICE_TOKEN,
         )
         app = create_timelines_app(settings)
         with LiveServer(app) as server:
             server.database_url = url
             yield server
         app.extensions["timelines"].pool.close()
+        app.extensions["timelines"].jobs.close()
 
 
 @pytest.fixture(scope="session")

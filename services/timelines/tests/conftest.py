@@ -6,7 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from services.conftest import database_settings, throwaway_database, truncate_all
+from services.conftest import (
+    SERVICE_TOKEN,
+    database_settings,
+    drain_tubes,
+    throwaway_database,
+    truncate_all,
+)
 from services.timelines import create_app
 from services.timelines.settings import TimelinesSettings
 
@@ -19,7 +25,7 @@ def timelines_database(admin_url):
 
 
 @pytest.fixture(scope="session")
-def settings(timelines_database, users_service):
+def settings(timelines_database, users_service, queue_settings):
     """Return timelines settings pointing at the test database and users service."""
     os.environ.pop("PUBLIC_URL", None)
     return replace(
@@ -27,6 +33,8 @@ def settings(timelines_database, users_service):
         database=database_settings(timelines_database),
         users_url=users_service.url,
         public_url="http://timelines.localhost",
+        queue=queue_settings,
+        service_token=SERVICE_TOKEN,
     )
 
 
@@ -36,11 +44,13 @@ def session_app(settings):
     app = create_app(settings)
     yield app
     app.extensions["timelines"].pool.close()
+    app.extensions["timelines"].jobs.close()
 
 
 @pytest.fixture
-def app(session_app, timelines_database, users_service):
-    """Return the timelines app with empty tables on both services."""
+def app(session_app, timelines_database, users_service, queue_settings):
+    """Return the timelines app with empty tables on both services and empty tubes."""
+    drain_tubes(queue_settings)
     truncate_all(timelines_database)
     truncate_all(users_service.database_url)
     session_app.extensions["timelines"].users.credentials.clear()
