@@ -1,20 +1,17 @@
 """Fixtures for the polls service tests: tables of their own in a real DynamoDB
-emulator, and a real users service over HTTP on a throwaway database."""
+emulator, and the real users service over HTTP from services/conftest.py."""
 
 import base64
 import os
 import secrets
 
 import pytest
-import requests
 
 from infra.dynamodb.create_tables import DynamoDBSettings, connect, table_definitions
-from services.conftest import LiveServer, database_settings, throwaway_database, truncate_all
+from services.conftest import truncate_all
 from services.polls import create_app
 from services.polls.data import Store
 from services.polls.settings import PollsSettings
-from services.users import create_app as create_users_app
-from services.users.settings import UsersSettings
 
 # A Scan page holds up to 1 MB, far more than the tests store.
 MAX_SCAN_PAGES = 20
@@ -56,18 +53,6 @@ def dynamodb_settings(dynamodb_url):
 
 
 @pytest.fixture(scope="session")
-def users_service(admin_url):
-    """Serve a users app over HTTP on 127.0.0.1 for the whole session."""
-    with throwaway_database(admin_url, "polls_users") as url:
-        settings = UsersSettings(database=database_settings(url), auth_cache_ttl_s=30.0)
-        app = create_users_app(settings)
-        with LiveServer(app) as server:
-            server.database_url = url
-            yield server
-        app.extensions["users"].pool.close()
-
-
-@pytest.fixture(scope="session")
 def settings(dynamodb_settings, users_service) -> PollsSettings:
     """Return polls settings pointing at the test tables and users service."""
     return PollsSettings(
@@ -105,22 +90,6 @@ def app(session_app, store, users_service):
 def client(app):
     """Return a test client of the polls app."""
     return app.test_client()
-
-
-@pytest.fixture
-def make_user(users_service):
-    """Return a function that creates a user, given a username, in the users service."""
-
-    def make(username: str, password: str = "password") -> dict:
-        response = requests.post(
-            f"{users_service.url}/user/new",
-            json={"username": username, "email": f"{username}@example.com", "password": password},
-            timeout=10,
-        )
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    return make
 
 
 def basic(username: str, password: str = "password") -> dict[str, str]:
