@@ -142,7 +142,9 @@ class LiveServer:
 def users_service(admin_url):
     """Serve a users app over HTTP on 127.0.0.1 for the whole session."""
     with throwaway_database(admin_url, "live_users") as url:
-        settings = UsersSettings(database=database_settings(url), auth_cache_ttl_s=30.0)
+        settings = UsersSettings(
+            database=database_settings(url), auth_cache_ttl_s=30.0, service_token=SERVICE_TOKEN
+        )
         app = create_users_app(settings)
         with LiveServer(app) as server:
             server.database_url = url

@@ -7,10 +7,11 @@ from flask import Flask
 
 from services.common.app import add_health_check, create_base_app
 from services.common.errors import error_response
+from services.common.jobs import JobProducer
 from services.common.timelines_client import TimelinesClient
 from services.common.users_client import UsersClient
 
-from . import liking, listing
+from . import internal, liking, listing
 from .settings import LikesSettings
 from .state import LikesState
 from .store import LikeStore
@@ -39,10 +40,12 @@ def create_app(settings: LikesSettings | None = None) -> Flask:
         timelines=TimelinesClient(
             settings.timelines_url, settings.service_timeout_s, settings.post_cache_ttl_s
         ),
+        jobs=JobProducer(settings.queue),
     )
 
     app.register_blueprint(liking.blueprint)
     app.register_blueprint(listing.blueprint)
+    app.register_blueprint(internal.create_blueprint(settings.service_token))
     app.register_error_handler(redis.ConnectionError, _redis_down)
     app.register_error_handler(redis.TimeoutError, _redis_down)
     add_health_check(app, store.answers)

@@ -1,13 +1,19 @@
 """Handlers that like and unlike posts and read a post's count."""
 
+import logging
+
+import redis
 from flask import Blueprint, jsonify
 
 from services.common.auth import request_credentials, require_same_user
-from services.common.errors import conflict, not_found
+from services.common.errors import conflict, not_found, unavailable
+from services.common.jobs import LIKE_TUBE, QueueUnavailable
 from services.common.validation import Fields, json_object
 
 from .state import state
 from .store import AlreadyDone
+
+log = logging.getLogger(__name__)
 
 blueprint = Blueprint("liking", __name__)
 
@@ -69,11 +75,24 @@ def _acting_user_and_post() -> tuple[str, int]:
 
 
 def _request_post_check(username: str, post_id: int) -> None:
-    """Ask for a later check that the liked post exists.
+    """Put a job on tube like that checks the liked post exists, or undo the like and raise a 503.
 
-    A like is stored before its post is checked, so likes stay fast.
+    A like is stored before its post is checked, so likes stay fast. Undoing
+    the like when the put fails keeps the rule that every stored like has a
+    check queued, without an outbox that some process would have to drain;
+    the client sees a 503 and can send the like again.
     """
-    # TODO: put a job on beanstalkd tube `like` once the job queue exists; the
-    # like worker removes the like and emails the user when the post is missing.
-    # Until then the like is only recorded in the likes:unvalidated set.
-    state().store.record_unvalidated(username, post_id)
+    try:
+        state().jobs.put(LIKE_TUBE, {"username": username, "post_id": post_id})
+        return
+    except QueueUnavailable:
+        pass
+
+    try:
+        state().store.unlike(username, post_id)
+    except AlreadyDone:
+        pass  # A concurrent unlike removed it first.
+    except redis.RedisError:
+        # NOTE: the like stays without a check; only a later unlike removes it.
+        log.error("like of post %s by %s kept without a check: undo failed", post_id, username)
+    raise unavailable("the job queue is unavailable, the like was not stored; try again shortly")

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from services.common.internal import service_token_from_env
+from services.common.jobs import QueueSettings
 from services.common.settings import env_float, env_url
 
 
@@ -17,6 +19,9 @@ class LikesSettings:
     service_timeout_s: float
     auth_cache_ttl_s: float
     post_cache_ttl_s: float
+    queue: QueueSettings
+    # Secret that workers send to the /internal/ endpoints; None disables them.
+    service_token: str | None
 
     @classmethod
     def from_env(cls) -> "LikesSettings":
@@ -29,4 +34,6 @@ class LikesSettings:
             service_timeout_s=env_float("SERVICE_TIMEOUT_S", 3.0, minimum=0.1),
             auth_cache_ttl_s=env_float("AUTH_CACHE_TTL_S", 10.0),
             post_cache_ttl_s=env_float("POST_CACHE_TTL_S", 30.0),
+            queue=QueueSettings.from_env(),
+            service_token=service_token_from_env(),
         )

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from services.common.jobs import JobProducer
 from services.common.timelines_client import TimelinesClient
 from services.common.users_client import UsersClient
 
@@ -13,12 +14,13 @@ from .store import LikeStore
 
 @dataclass
 class LikesState:
-    """The store and service clients that one app instance owns."""
+    """The store, the service clients and the job producer that one app instance owns."""
 
     settings: LikesSettings
     store: LikeStore
     users: UsersClient
     timelines: TimelinesClient
+    jobs: JobProducer
 
 
 def state() -> LikesState:

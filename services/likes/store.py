@@ -5,7 +5,6 @@ Keys:
   likes:user:{username}:posts  ZSET of post ids, scored by like order (newest highest)
   likes:popular                ZSET of zero-padded post ids, scored by like count
   likes:sequence               counter giving each like its order
-  likes:unvalidated            SET of "post_id:username" likes whose post is unchecked
 
 A post's count is the size of its likers set, and the ranking stores that
 size, so the two cannot drift apart or go below zero. Ranking members are
@@ -19,7 +18,6 @@ import redis
 
 POPULAR = "likes:popular"
 SEQUENCE = "likes:sequence"
-UNVALIDATED = "likes:unvalidated"
 
 # Each script runs atomically in Redis, so concurrent duplicates cannot both
 # count: only the SADD or SREM that changes the set goes on.
@@ -107,10 +105,6 @@ class LikeStore:
         """Return (post_id, likes) of the most liked posts; ties go to the newer post."""
         entries = self.client.zrevrange(POPULAR, 0, limit - 1, withscores=True)
         return [(int(member), int(score)) for member, score in entries]
-
-    def record_unvalidated(self, username: str, post_id: int) -> None:
-        """Remember that this like's post has not been checked yet."""
-        self.client.sadd(UNVALIDATED, f"{post_id}:{username}")
 
     def answers(self) -> bool:
         """Return True when Redis answers a PING."""

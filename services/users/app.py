@@ -8,7 +8,7 @@ from services.common.app import add_health_check, create_base_app
 from services.common.auth import CredentialCache
 from services.common.db import create_pool, database_answers, migrate
 
-from . import accounts, follows
+from . import accounts, follows, internal
 from .settings import UsersSettings
 from .state import UsersState
 
@@ -30,5 +30,6 @@ def create_app(settings: UsersSettings | None = None) -> Flask:
 
     app.register_blueprint(accounts.blueprint)
     app.register_blueprint(follows.blueprint)
+    app.register_blueprint(internal.create_blueprint(settings.service_token))
     add_health_check(app, lambda: database_answers(pool))
     return app

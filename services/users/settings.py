@@ -1,8 +1,9 @@
 """Configuration of the users service."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.common.db import DatabaseSettings
+from services.common.internal import service_token_from_env
 from services.common.settings import env_float
 
 
@@ -12,6 +13,8 @@ class UsersSettings:
 
     database: DatabaseSettings
     auth_cache_ttl_s: float
+    # Secret that workers send to the /internal/ endpoints; None disables them.
+    service_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> "UsersSettings":
@@ -19,4 +22,5 @@ class UsersSettings:
         return cls(
             database=DatabaseSettings.from_env("postgresql://microblog@127.0.0.1:25432/users"),
             auth_cache_ttl_s=env_float("AUTH_CACHE_TTL_S", 30.0),
+            service_token=service_token_from_env(),
         )

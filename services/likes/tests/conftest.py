@@ -12,6 +12,7 @@ from services.conftest import (
     SERVICE_TOKEN,
     LiveServer,
     database_settings,
+    drain_tubes,
     throwaway_database,
     truncate_all,
 )
@@ -55,7 +56,7 @@ def timelines_service(admin_url, users_service, queue_settings):
 
 
 @pytest.fixture(scope="session")
-def settings(redis_url, users_service, timelines_service):
+def settings(redis_url, users_service, timelines_service, queue_settings):
     """Return likes settings pointing at the test Redis and live services."""
     return LikesSettings(
         redis_url=redis_url,
@@ -65,18 +66,23 @@ def settings(redis_url, users_service, timelines_service):
         service_timeout_s=3.0,
         auth_cache_ttl_s=10.0,
         post_cache_ttl_s=30.0,
+        queue=queue_settings,
+        service_token=SERVICE_TOKEN,
     )
 
 
 @pytest.fixture(scope="session")
 def session_app(settings):
     """Build one likes app for the whole session."""
-    return create_app(settings)
+    app = create_app(settings)
+    yield app
+    app.extensions["likes"].jobs.close()
 
 
 @pytest.fixture
-def app(session_app, redis_url, users_service, timelines_service):
-    """Return the likes app with empty Redis and empty service databases."""
+def app(session_app, redis_url, users_service, timelines_service, queue_settings):
+    """Return the likes app with empty Redis, empty service databases and empty tubes."""
+    drain_tubes(queue_settings)
     redis.Redis.from_url(redis_url).flushdb()
     truncate_all(users_service.database_url)
     truncate_all(timelines_service.database_url)

@@ -1,14 +1,19 @@
 """Tests of liking, unliking, counts, a user's likes and the popular ranking."""
 
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
 
+from services.common.jobs import QueueSettings, connect
+from services.conftest import SERVICE_TOKEN
 from services.likes import create_app
 
 from .conftest import basic
+
+INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
 
 
 def like(client, acting_user: str, post_id, **extra):
@@ -108,13 +113,71 @@ def test_like_without_credentials_401(client):
     assert response.headers["WWW-Authenticate"].startswith("Basic")
 
 
-def test_like_records_post_for_validation(app, client, make_user):
+def test_like_puts_like_job(client, make_user, queue_settings):
     make_user("ada")
 
-    response = like(client, "ada", 987654)
+    response = like(client, "ADA", 987654)
 
     assert response.status_code == 200
-    assert app.extensions["likes"].store.client.smembers("likes:unvalidated") == {b"987654:ada"}
+    queue = connect(queue_settings, watch="like")
+    try:
+        job = queue.reserve(timeout=0)
+        queue.delete(job)
+    finally:
+        queue.close()
+    assert json.loads(job.body) == {"username": "ada", "post_id": 987654}
+
+
+def test_like_queue_down_503_undoes_like(settings, app, make_user, make_post):
+    make_user("ada")
+    post_id = make_post("ada")
+    down = QueueSettings(host="127.0.0.1", port=9, connect_timeout_s=1.0, command_timeout_s=1.0)
+    broken = create_app(replace(settings, queue=down))
+
+    try:
+        response = broken.test_client().post(
+            "/like", json={"post_id": post_id}, headers=basic("ada")
+        )
+    finally:
+        broken.extensions["likes"].jobs.close()
+
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "503 Service Unavailable"
+    assert app.test_client().get(f"/like/{post_id}").get_json()["likes"] == 0
+    assert app.test_client().get("/like/popular").get_json() == []
+    assert app.test_client().get("/like/posts/ada").get_json()["posts"] == []
+
+
+def test_internal_remove_like(client, make_user, make_post):
+    make_user("ada")
+    post_id = make_post("ada")
+    like(client, "ada", post_id)
+    body = {"username": "ada", "post_id": post_id}
+
+    removed = client.delete("/internal/likes", json=body, headers=INTERNAL)
+    again = client.delete("/internal/likes", json=body, headers=INTERNAL)
+
+    assert removed.status_code == 200
+    assert removed.get_json()["likes"] == 0
+    assert again.status_code == 404
+    assert client.get("/like/popular").get_json() == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({}, 401), ({"X-Service-Token": "wrong-token-of-some-length"}, 403)],
+)
+def test_internal_remove_like_bad_token(client, make_user, make_post, headers, status):
+    make_user("ada")
+    post_id = make_post("ada")
+    like(client, "ada", post_id)
+
+    response = client.delete(
+        "/internal/likes", json={"username": "ada", "post_id": post_id}, headers=headers
+    )
+
+    assert response.status_code == status
+    assert client.get(f"/like/{post_id}").get_json()["likes"] == 1
 
 
 def test_like_count_unknown_post_404(client):

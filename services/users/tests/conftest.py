@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from services.conftest import database_settings, throwaway_database, truncate_all
+from services.conftest import SERVICE_TOKEN, database_settings, throwaway_database, truncate_all
 from services.users import create_app
 from services.users.settings import UsersSettings
 
@@ -19,7 +19,11 @@ def users_database(admin_url):
 @pytest.fixture(scope="session")
 def session_app(users_database):
     """Build one users app for the whole session."""
-    settings = UsersSettings(database=database_settings(users_database), auth_cache_ttl_s=30.0)
+    settings = UsersSettings(
+        database=database_settings(users_database),
+        auth_cache_ttl_s=30.0,
+        service_token=SERVICE_TOKEN,
+    )
     app = create_app(settings)
     yield app
     app.extensions["users"].pool.close()
