@@ -3,9 +3,16 @@
 HOST and PORT set the listening address; WEB_CONCURRENCY the number of worker
 processes; WEB_THREADS the threads per worker; WEB_TIMEOUT, in seconds, how
 long a silent worker lives before it is restarted.
+
+With REGISTRY_URL set, the master process registers the instance with the
+registry as SERVICE_NAME at SERVICE_URL, heartbeats, and deregisters on a
+clean stop (see services/common/registration.py).
 """
 
 import os
+
+from services.common.logconfig import configure_logging
+from services.common.registration import Registration
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -21,3 +28,21 @@ keepalive = 5
 # The app logs one line per request itself, with its request id.
 accesslog = None
 errorlog = "-"
+
+
+_registration: Registration | None = None
+
+
+def when_ready(server) -> None:
+    """Start the heartbeat once the master listens."""
+    global _registration
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    _registration = Registration.from_env()
+    if _registration is not None:
+        _registration.start()
+
+
+def on_exit(server) -> None:
+    """Leave the registry when the instance stops cleanly."""
+    if _registration is not None:
+        _registration.stop()

@@ -24,11 +24,14 @@ class InstanceMap:
         self._instances = {service: {} for service in self.services}
 
     def register(self, service: str, url: str) -> bool:
-        """Add or refresh an instance; return True when it was not registered before."""
+        """Add an instance; return True when it was not registered before.
+
+        Registering again keeps the count of failed checks: only a passing
+        health check clears it, so heartbeats cannot keep a failing instance.
+        """
         with self._lock:
             instances = self._instances[service]
             if url in instances:
-                instances[url].failures = 0
                 return False
             instances[url] = Instance(url)
             return True

@@ -180,6 +180,22 @@ def test_checker_drops_unreachable_instance(app, client):
     assert client.get("/available/timelines").status_code == 404
 
 
+def test_heartbeat_keeps_failure_count(app, client):
+    checker = app.extensions["registry"]["checker"]
+    register(client, url="http://127.0.0.1:9")
+
+    for _ in range(3):
+        checker.check_all()
+        register(client, url="http://127.0.0.1:9")
+    checker.check_all()
+
+    # The last heartbeat re-added it after the drop; one failure is not enough.
+    assert client.get("/available/timelines").status_code == 200
+    for _ in range(3):
+        checker.check_all()
+    assert client.get("/available/timelines").status_code == 404
+
+
 def test_heartbeat_after_drop_registers_again(app, client):
     checker = app.extensions["registry"]["checker"]
     register(client, url="http://127.0.0.1:9")
