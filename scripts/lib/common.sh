@@ -92,6 +92,9 @@ running_pid() {
         postgres) program=postgres ;;
         haproxy) program=haproxy ;;
         redis) program=redis-server ;;
+        beanstalkd) program=beanstalkd ;;
+        maildev) program=maildev ;;
+        worker-*) program=services.workers ;;
         *) program=gunicorn ;;
     esac
     cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1

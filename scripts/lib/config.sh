@@ -14,6 +14,9 @@ MICROBLOG_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${MICROBLOG_DYNAMODB_PORT:=5800}"
 : "${MICROBLOG_USERS_PORT:=5101}"
 : "${MICROBLOG_TIMELINES_PORT:=5102}"
+: "${MICROBLOG_BEANSTALKD_PORT:=11300}"
+: "${MICROBLOG_SMTP_PORT:=1025}"
+: "${MICROBLOG_MAIL_UI_PORT:=8025}"
 : "${MICROBLOG_LIKES_PORT:=5103}"
 : "${MICROBLOG_POLLS_PORT:=5104}"
 : "${MICROBLOG_VENV:=$MICROBLOG_ROOT/.venv}"
@@ -30,7 +33,8 @@ esac
 
 for _port_variable in MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
     MICROBLOG_REDIS_PORT MICROBLOG_DYNAMODB_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT \
-    MICROBLOG_LIKES_PORT MICROBLOG_POLLS_PORT; do
+    MICROBLOG_LIKES_PORT MICROBLOG_POLLS_PORT MICROBLOG_BEANSTALKD_PORT MICROBLOG_SMTP_PORT \
+    MICROBLOG_MAIL_UI_PORT; do
     if [[ ! "${!_port_variable}" =~ ^[0-9]+$ ]] \
         || ((${!_port_variable} < 1 || ${!_port_variable} > 65535)); then
         echo "invalid $_port_variable '${!_port_variable}': expected a TCP port number from 1 to 65535" >&2
@@ -41,7 +45,8 @@ unset _port_variable
 
 export MICROBLOG_STATE_DIR MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
     MICROBLOG_REDIS_PORT MICROBLOG_DYNAMODB_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT \
-    MICROBLOG_LIKES_PORT MICROBLOG_POLLS_PORT MICROBLOG_VENV
+    MICROBLOG_LIKES_PORT MICROBLOG_POLLS_PORT MICROBLOG_BEANSTALKD_PORT MICROBLOG_SMTP_PORT \
+    MICROBLOG_MAIL_UI_PORT MICROBLOG_VENV
 
 # Paths inside the state folder. They follow from MICROBLOG_STATE_DIR.
 LOG_DIR="$MICROBLOG_STATE_DIR/logs"
@@ -50,6 +55,12 @@ PG_DATA_DIR="$MICROBLOG_STATE_DIR/postgres"
 PG_PASSWORD_FILE="$MICROBLOG_STATE_DIR/postgres.password"
 HAPROXY_CONFIG="$MICROBLOG_STATE_DIR/haproxy.cfg"
 REDIS_DIR="$MICROBLOG_STATE_DIR/redis"
+BEANSTALKD_DIR="$MICROBLOG_STATE_DIR/beanstalkd"
+# The shared secret of the services' /internal/ endpoints, which the workers
+# call. Generated at the first start, like the Postgres password.
+SERVICE_TOKEN_FILE="$MICROBLOG_STATE_DIR/service.token"
+MAILDEV_VERSION=2.2.1
+MAILDEV_DIR="$MICROBLOG_ROOT/.tools/maildev"
 # Present in every folder that scripts/up created. `up --fresh` deletes only
 # such folders (or empty ones), not a folder named by mistake.
 STATE_MARKER="$MICROBLOG_STATE_DIR/.microblog-state"
@@ -66,7 +77,7 @@ SERVICE_NAMES=(users timelines likes polls)
 # The services that keep their data in a Postgres database of the same name.
 PG_SERVICE_NAMES=(users timelines)
 # Start order. scripts/down stops in the reverse order.
-COMPONENT_NAMES=(postgres redis dynamodb users timelines likes polls haproxy)
+COMPONENT_NAMES=(postgres redis dynamodb beanstalkd maildev users timelines likes polls haproxy)
 
 API_BASE_URL="http://127.0.0.1:$MICROBLOG_HTTP_PORT"
 STATS_URL="http://127.0.0.1:$MICROBLOG_STATS_PORT/"

@@ -8,9 +8,14 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from .discovery import ServiceLocator
 from .errors import unavailable
 
 log = logging.getLogger(__name__)
+
+# A request tries at most this many instances, so a dead service costs a
+# bounded time.
+MAX_INSTANCES_PER_REQUEST = 3
 
 
 class ServiceClient:
@@ -20,19 +25,34 @@ class ServiceClient:
         self.service = service
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        # base_url is the fallback when REGISTRY_URL names a registry.
+        self.locator = ServiceLocator.from_env(service, self.base_url)
         self._local = threading.local()
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> requests.Response:
-        """Send GET path; raise a 503 when the service cannot be reached in time."""
-        try:
-            return self._session().get(
-                self.base_url + path, headers=headers, timeout=self.timeout_s
-            )
-        except requests.RequestException as error:
-            log.warning(
-                "%s service request failed: GET %s: %s", self.service, path, type(error).__name__
-            )
-            raise self.down() from None
+        """Send GET path to a live instance; raise a 503 when none answers in time.
+
+        An instance that refuses the connection is skipped for the next one,
+        so a stopped instance costs no failed request while the registry
+        still lists it.
+        """
+        candidates = self.locator.candidates()[:MAX_INSTANCES_PER_REQUEST]
+        for attempt, base_url in enumerate(candidates, start=1):
+            try:
+                return self._session().get(base_url + path, headers=headers, timeout=self.timeout_s)
+            except requests.ConnectionError as error:
+                if attempt == len(candidates):
+                    self._log_failure(path, error)
+                    raise self.down() from None
+            except requests.RequestException as error:
+                self._log_failure(path, error)
+                raise self.down() from None
+        raise self.down()
+
+    def _log_failure(self, path: str, error: Exception) -> None:
+        log.warning(
+            "%s service request failed: GET %s: %s", self.service, path, type(error).__name__
+        )
 
     def json(self, response: requests.Response, path: str) -> dict[str, Any]:
         """Return the body of a 200 response; raise a 503 for any other status."""
