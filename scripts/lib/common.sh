@@ -65,8 +65,15 @@ run_as_pg_owner() {
     fi
 }
 
+# Print the port of a service instance: the MICROBLOG_<NAME>_PORT value for
+# the first instance, the port recorded at start for an extra one.
 service_port() {
-    local variable="MICROBLOG_${1^^}_PORT"
+    local name="$1" variable
+    if [[ -f "$RUN_DIR/$name.port" ]]; then
+        cat -- "$RUN_DIR/$name.port"
+        return 0
+    fi
+    variable="MICROBLOG_${name^^}_PORT"
     echo "${!variable}"
 }
 
@@ -95,6 +102,7 @@ running_pid() {
         beanstalkd) program=beanstalkd ;;
         maildev) program=maildev ;;
         worker-*) program=services.workers ;;
+        templater) program=infra.haproxy.templater ;;
         *) program=gunicorn ;;
     esac
     cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1

@@ -12,6 +12,7 @@ MICROBLOG_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${MICROBLOG_PG_PORT:=25432}"
 : "${MICROBLOG_REDIS_PORT:=26379}"
 : "${MICROBLOG_DYNAMODB_PORT:=5800}"
+: "${MICROBLOG_REGISTRY_PORT:=5000}"
 : "${MICROBLOG_USERS_PORT:=5101}"
 : "${MICROBLOG_TIMELINES_PORT:=5102}"
 : "${MICROBLOG_BEANSTALKD_PORT:=11300}"
@@ -34,7 +35,7 @@ esac
 for _port_variable in MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
     MICROBLOG_REDIS_PORT MICROBLOG_DYNAMODB_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT \
     MICROBLOG_LIKES_PORT MICROBLOG_POLLS_PORT MICROBLOG_BEANSTALKD_PORT MICROBLOG_SMTP_PORT \
-    MICROBLOG_MAIL_UI_PORT; do
+    MICROBLOG_MAIL_UI_PORT MICROBLOG_REGISTRY_PORT; do
     if [[ ! "${!_port_variable}" =~ ^[0-9]+$ ]] \
         || ((${!_port_variable} < 1 || ${!_port_variable} > 65535)); then
         echo "invalid $_port_variable '${!_port_variable}': expected a TCP port number from 1 to 65535" >&2
@@ -46,7 +47,7 @@ unset _port_variable
 export MICROBLOG_STATE_DIR MICROBLOG_HTTP_PORT MICROBLOG_STATS_PORT MICROBLOG_PG_PORT \
     MICROBLOG_REDIS_PORT MICROBLOG_DYNAMODB_PORT MICROBLOG_USERS_PORT MICROBLOG_TIMELINES_PORT \
     MICROBLOG_LIKES_PORT MICROBLOG_POLLS_PORT MICROBLOG_BEANSTALKD_PORT MICROBLOG_SMTP_PORT \
-    MICROBLOG_MAIL_UI_PORT MICROBLOG_VENV
+    MICROBLOG_MAIL_UI_PORT MICROBLOG_REGISTRY_PORT MICROBLOG_VENV
 
 # Paths inside the state folder. They follow from MICROBLOG_STATE_DIR.
 LOG_DIR="$MICROBLOG_STATE_DIR/logs"
@@ -77,11 +78,24 @@ SERVICE_NAMES=(users timelines likes polls)
 # The services that keep their data in a Postgres database of the same name.
 PG_SERVICE_NAMES=(users timelines)
 # Start order. scripts/down stops in the reverse order.
-COMPONENT_NAMES=(postgres redis dynamodb beanstalkd maildev users timelines likes polls haproxy)
+COMPONENT_NAMES=(postgres redis dynamodb beanstalkd maildev registry users timelines likes polls
+    haproxy templater)
+# Extra instances that `scripts/up --scale` started (timelines-2, ...), found
+# by their pid files, so scripts/down and scripts/status see them too.
+for _pid_path in "$RUN_DIR"/*-[0-9]*.pid; do
+    [[ -e "$_pid_path" ]] || continue
+    _instance="${_pid_path##*/}"
+    _instance="${_instance%.pid}"
+    if [[ " ${SERVICE_NAMES[*]} " == *" ${_instance%-*} "* ]]; then
+        COMPONENT_NAMES+=("$_instance")
+    fi
+done
+unset _pid_path _instance
 
 API_BASE_URL="http://127.0.0.1:$MICROBLOG_HTTP_PORT"
 STATS_URL="http://127.0.0.1:$MICROBLOG_STATS_PORT/"
-HAPROXY_TEMPLATE="$MICROBLOG_ROOT/infra/haproxy/haproxy.cfg.template"
+HAPROXY_ADMIN_SOCKET="$RUN_DIR/haproxy.sock"
+REGISTRY_URL="http://127.0.0.1:$MICROBLOG_REGISTRY_PORT"
 HAPROXY_ERRORS_DIR="$MICROBLOG_ROOT/infra/haproxy/errors"
 # moto's server returns 200 on this path once it serves requests.
 DYNAMODB_HEALTH_URL="http://127.0.0.1:$MICROBLOG_DYNAMODB_PORT/moto-api/"
