@@ -78,15 +78,19 @@ SERVICE_NAMES=(users timelines likes polls)
 # The services that keep their data in a Postgres database of the same name.
 PG_SERVICE_NAMES=(users timelines)
 # Start order. scripts/down stops in the reverse order.
+# The job queue's tubes; one worker kind per tube.
+WORKER_KINDS=(timeline like poll email)
 COMPONENT_NAMES=(postgres redis dynamodb beanstalkd maildev registry users timelines likes polls
-    haproxy templater)
-# Extra instances that `scripts/up --scale` started (timelines-2, ...), found
+    haproxy templater worker-timeline worker-like worker-poll worker-email)
+# Extra instances that `scripts/up --scale` or `--workers` started
+# (timelines-2, worker-like-2, ...), found
 # by their pid files, so scripts/down and scripts/status see them too.
 for _pid_path in "$RUN_DIR"/*-[0-9]*.pid; do
     [[ -e "$_pid_path" ]] || continue
     _instance="${_pid_path##*/}"
     _instance="${_instance%.pid}"
-    if [[ " ${SERVICE_NAMES[*]} " == *" ${_instance%-*} "* ]]; then
+    if [[ " ${SERVICE_NAMES[*]} " == *" ${_instance%-*} "* \
+        || " ${WORKER_KINDS[*]/#/worker-} " == *" ${_instance%-*} "* ]]; then
         COMPONENT_NAMES+=("$_instance")
     fi
 done
