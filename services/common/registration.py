@@ -6,6 +6,7 @@ registers once however many workers it has.
 
 import logging
 import os
+import socket
 import threading
 
 import requests
@@ -13,6 +14,24 @@ import requests
 from .settings import env_float, env_str, env_url
 
 log = logging.getLogger(__name__)
+
+
+# HOST values that bind every interface. Other processes cannot connect to
+# such an address, so it is never advertised.
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")  # noqa: S104 - compared, not bound
+
+
+def default_service_url(host: str, port: str) -> str:
+    """Build the URL to advertise when SERVICE_URL is unset.
+
+    An instance bound to every interface (HOST=0.0.0.0, as in a container)
+    advertises the address its host name resolves to, which is the
+    container's own IP, so each replica of a scaled service registers a
+    distinct URL that the registry and HAProxy can reach.
+    """
+    if host in WILDCARD_HOSTS:
+        host = socket.gethostbyname(socket.gethostname())
+    return f"http://{host}:{port}"
 
 
 class Registration:
@@ -41,7 +60,7 @@ class Registration:
         return cls(
             registry_url=env_url("REGISTRY_URL", ""),
             service=env_str("SERVICE_NAME"),
-            url=env_url("SERVICE_URL", f"http://{host}:{port}"),
+            url=env_url("SERVICE_URL", default_service_url(host, port)),
             interval_s=env_float("HEARTBEAT_INTERVAL_S", 5.0, minimum=0.1),
         )
 
