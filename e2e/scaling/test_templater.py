@@ -1,0 +1,74 @@
+"""The HAProxy templater installs only configurations that `haproxy -c` accepts.
+
+These tests run haproxy from PATH or /usr/sbin and need no running stack.
+"""
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from infra.haproxy import templater
+
+LIVE_MAP = {
+    "users": {"http://127.0.0.1:15101": True},
+    "timelines": {"http://127.0.0.1:15102": True, "http://127.0.0.1:15202": True},
+    "likes": {},
+    "polls": {"http://127.0.0.1:15104": True},
+}
+
+
+@pytest.fixture
+def settings(tmp_path) -> templater.TemplaterSettings:
+    haproxy = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")
+    if haproxy is None:
+        pytest.skip("haproxy is not installed; scripts/install installs it")
+
+    return templater.TemplaterSettings(
+        registry_url="http://127.0.0.1:1",
+        template=templater.HERE / "haproxy.cfg.j2",
+        config=tmp_path / "haproxy.cfg",
+        pid_file=None,
+        haproxy_bin=haproxy,
+        http_port=18080,
+        stats_port=18404,
+        admin_socket=str(tmp_path / "haproxy.sock"),
+        errors_dir=str(templater.HERE / "errors"),
+        poll_s=1.0,
+        settle_s=1.0,
+        min_reload_s=2.0,
+    )
+
+
+def leftover_candidates(folder: Path) -> list[Path]:
+    return sorted(folder.glob(".haproxy-*.cfg"))
+
+
+def test_install_accepts_rendered_config(settings):
+    old_text = templater.render(settings, {})
+    settings.config.write_text(old_text)
+    new_text = templater.render(settings, LIVE_MAP)
+
+    assert templater.install(settings, new_text) is True
+
+    assert settings.config.read_text() == new_text
+    assert "server timelines_127_0_0_1_15202 127.0.0.1:15202 check" in new_text
+    assert leftover_candidates(settings.config.parent) == []
+
+
+def test_install_rejects_broken_config(settings, caplog):
+    old_text = templater.render(settings, LIVE_MAP)
+    settings.config.write_text(old_text)
+    old_mtime = settings.config.stat().st_mtime_ns
+    broken_text = old_text + "\nbackend broken\n    server no_address\n    no-such-keyword on\n"
+
+    with caplog.at_level(logging.ERROR, logger="templater"):
+        assert templater.install(settings, broken_text) is False
+
+    assert settings.config.read_text() == old_text
+    assert settings.config.stat().st_mtime_ns == old_mtime
+    assert leftover_candidates(settings.config.parent) == []
+    # NOTE: the logged reason is empty, because install() runs `haproxy -c -q`,
+    # which prints no error. Only the summary line is checked until -q goes.
+    assert "haproxy -c rejected" in caplog.text
