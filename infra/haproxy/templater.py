@@ -19,6 +19,7 @@ Settings (environment):
   HAPROXY_PID_FILE             the master's pid file; empty in --once mode
   HAPROXY_BIN                  the haproxy binary (default: haproxy)
   HAPROXY_HTTP_PORT, HAPROXY_STATS_PORT, HAPROXY_ADMIN_SOCKET, HAPROXY_ERRORS_DIR
+  HAPROXY_BIND_ADDRESS         address of both listeners (default 127.0.0.1; "" for all)
   TEMPLATER_POLL_S             seconds between polls (default 1)
   TEMPLATER_SETTLE_S           seconds a new map must stay unchanged (default 1)
   TEMPLATER_MIN_RELOAD_S       minimum seconds between reloads (default 2)
@@ -57,6 +58,7 @@ class TemplaterSettings:
     config: Path
     pid_file: Path | None
     haproxy_bin: str
+    bind_address: str
     http_port: int
     stats_port: int
     admin_socket: str
@@ -75,6 +77,7 @@ class TemplaterSettings:
             config=Path(env_str("HAPROXY_CONFIG")),
             pid_file=Path(pid_file) if pid_file else None,
             haproxy_bin=env_str("HAPROXY_BIN", "haproxy"),
+            bind_address=os.environ.get("HAPROXY_BIND_ADDRESS", "127.0.0.1"),
             http_port=env_int("HAPROXY_HTTP_PORT", 8080, minimum=1, maximum=65535),
             stats_port=env_int("HAPROXY_STATS_PORT", 8404, minimum=1, maximum=65535),
             admin_socket=env_str("HAPROXY_ADMIN_SOCKET"),
@@ -100,6 +103,7 @@ def render(settings: TemplaterSettings, live: dict[str, dict[str, bool]]) -> str
     return environment.get_template(settings.template.name).render(
         services=services,
         host_names=", ".join(f"{name}.localhost" for name in SERVICES),
+        bind_address=settings.bind_address,
         http_port=settings.http_port,
         stats_port=settings.stats_port,
         admin_socket=settings.admin_socket,
