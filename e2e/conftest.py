@@ -2,7 +2,9 @@
 
 E2E_BASE_URL sets HAProxy's address (default http://127.0.0.1:8080). When no server
 accepts connections there, every test is skipped. With E2E_REQUIRE_STACK=1 they fail
-instead, so that a CI run cannot pass without a stack.
+instead, so that a CI run cannot pass without a stack. E2E_MAILBOX_URL sets the mail
+catcher's HTTP API (default http://127.0.0.1:8025), which only the tests that read
+email use.
 """
 
 import os
@@ -10,6 +12,7 @@ import os
 import pytest
 import requests
 
+from e2e.mailbox import Mailbox
 from e2e.support import (
     DEFAULT_PASSWORD,
     ServiceClient,
@@ -68,6 +71,21 @@ def running_stack(base_url, users, timelines):
     for client in (users, timelines):
         response = client.get("/health-check")
         assert response.status_code == 200, f"{client.host} health check: {response.text[:200]}"
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Mailbox:
+    """Return a mail catcher client. Skip the test, or fail it, when the catcher is down."""
+    base_url = os.environ.get("E2E_MAILBOX_URL", "http://127.0.0.1:8025")
+    client = Mailbox(base_url)
+    try:
+        client.messages()
+    except requests.ConnectionError:
+        message = f"no mail catcher is listening at {base_url}. Set E2E_MAILBOX_URL."
+        if os.environ.get("E2E_REQUIRE_STACK") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return client
 
 
 @pytest.fixture(scope="module")
