@@ -20,25 +20,22 @@ LIVE_MAP = {
 
 
 @pytest.fixture
-def settings(tmp_path) -> templater.TemplaterSettings:
+def settings(tmp_path, monkeypatch) -> templater.TemplaterSettings:
+    """Return the templater's settings from its environment, with the config in tmp_path."""
     haproxy = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")
     if haproxy is None:
         pytest.skip("haproxy is not installed; scripts/install installs it")
 
-    return templater.TemplaterSettings(
-        registry_url="http://127.0.0.1:1",
-        template=templater.HERE / "haproxy.cfg.j2",
-        config=tmp_path / "haproxy.cfg",
-        pid_file=None,
-        haproxy_bin=haproxy,
-        http_port=18080,
-        stats_port=18404,
-        admin_socket=str(tmp_path / "haproxy.sock"),
-        errors_dir=str(templater.HERE / "errors"),
-        poll_s=1.0,
-        settle_s=1.0,
-        min_reload_s=2.0,
-    )
+    # Only install() and render() run, so no registry, HAProxy process or
+    # listening port is involved.
+    monkeypatch.setenv("HAPROXY_CONFIG", str(tmp_path / "haproxy.cfg"))
+    monkeypatch.setenv("HAPROXY_ADMIN_SOCKET", str(tmp_path / "haproxy.sock"))
+    monkeypatch.setenv("HAPROXY_BIN", haproxy)
+    monkeypatch.setenv("HAPROXY_HTTP_PORT", "18080")
+    monkeypatch.setenv("HAPROXY_STATS_PORT", "18404")
+    for name in ("HAPROXY_TEMPLATE", "HAPROXY_ERRORS_DIR", "HAPROXY_PID_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    return templater.TemplaterSettings.from_env()
 
 
 def leftover_candidates(folder: Path) -> list[Path]:
