@@ -1,0 +1,280 @@
+"""Load the data set, run every wrk scenario against a running stack and save the results.
+
+scripts/bench starts the stack and the ceiling service, then runs this module;
+bench/report.py turns the results into bench/REPORT.md and its charts.
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+from bench import generate
+
+HERE = Path(__file__).parent
+LOAD_SCRIPT = HERE / "load.lua"
+THREADS = 2
+CONNECTIONS = 16
+# Posts loaded before the first home-timeline scale measurement.
+SMALL_POST_COUNT = 10_000
+ASYNC_RATE = 200
+# Maximum wait for the timeline worker to insert every accepted async post.
+ASYNC_DRAIN_TIMEOUT_S = 120
+# Like and vote runs take pair numbers from disjoint blocks (see load.lua).
+PAIR_BLOCK = THREADS * 200_000
+# The scenarios measured at saturation and at half that rate.
+SCENARIOS = [
+    ("ceiling", "ceiling"),
+    ("post", "GET one post"),
+    ("user_timeline", "user timeline"),
+    ("home", "home timeline"),
+    ("compose", "synchronous post"),
+    ("like", "like"),
+    ("vote", "vote"),
+    ("mix", "mix 60/30/10"),
+]
+MODES = {
+    "quick": {"posts": 100_000, "duration_s": 8, "warmup_s": 2},
+    "full": {"posts": 1_000_000, "duration_s": 30, "warmup_s": 5},
+}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=sorted(MODES), default="quick")
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--api-url", required=True, help="HAProxy of the stack")
+    parser.add_argument("--ceiling-url", required=True, help="HAProxy of the ceiling service")
+    parser.add_argument("--pg-url", required=True, help="postgresql:// URL without a database")
+    parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--dynamodb-url", required=True)
+    parser.add_argument("--work-dir", type=Path, required=True, help="folder for run files")
+    parser.add_argument("--results", type=Path, required=True, help="JSON file to write")
+    parser.add_argument("--command", default="", help="command line to record in the results")
+    return parser.parse_args(argv)
+
+
+class Runner:
+    """Run wrk with bench/load.lua and keep every result."""
+
+    def __init__(self, args: argparse.Namespace, duration_s: int, warmup_s: int):
+        self.args = args
+        self.duration_s = duration_s
+        self.warmup_s = warmup_s
+        self.data_file = args.work_dir / "data.lua"
+        self.pair_offset = 0
+
+    def write_data(self, manifest: dict, run_id: str, extra: dict | None = None) -> None:
+        """Write the Lua table that load.lua reads: accounts, credentials, posts and polls."""
+        password = manifest["password"]
+        actors = manifest["actors"]
+        table = {
+            "threads": THREADS,
+            "run_id": run_id,
+            "actors": actors,
+            "auths": [basic(name, password) for name in actors],
+            "authors": actors[:16] + [f"{generate.USER_PREFIX}{n:06d}" for n in range(16)],
+            "first_post_id": manifest["first_post_id"],
+            "last_post_id": manifest["last_post_id"],
+            "polls": [[poll["poll_id"], poll["owner"]] for poll in manifest["polls"]],
+            **(extra or {}),
+        }
+        self.data_file.write_text("return " + to_lua(table) + "\n")
+
+    def wrk(self, scenario: str, url: str, rate: float, duration_s: int) -> dict:
+        """Run wrk once and return its BENCH_RESULT, with the achieved rate."""
+        self.pair_offset += PAIR_BLOCK
+        command = [
+            "wrk",
+            f"--threads={THREADS}",
+            f"--connections={CONNECTIONS}",
+            f"--duration={duration_s}s",
+            "--timeout=5s",
+            f"--script={LOAD_SCRIPT}",
+            url,
+            "--",
+            scenario,
+            str(self.data_file),
+            str(rate),
+            str(self.pair_offset),
+        ]
+        completed = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            command, capture_output=True, text=True, timeout=duration_s + 60, check=False
+        )
+        match = re.search(r"^BENCH_RESULT (.*)$", completed.stdout, re.MULTILINE)
+        if completed.returncode != 0 or match is None:
+            raise RuntimeError(
+                f"wrk failed for {scenario} (exit {completed.returncode}): "
+                f"{completed.stdout[-2000:]}{completed.stderr[-2000:]}"
+            )
+        result = json.loads(match.group(1))
+        result["rps"] = result["requests"] / result["duration_s"]
+        result["target_rps"] = rate
+        result["load_average"] = os.getloadavg()[0]
+        return result
+
+    def measure(self, key: str, label: str, scenario: str, url: str) -> dict:
+        """Warm up, measure the saturation rate, then latency at half of it."""
+        print(f"scenario {label}: warm-up {self.warmup_s} s", flush=True)
+        self.wrk(scenario, url, 0, self.warmup_s)
+        saturation = self.wrk(scenario, url, 0, self.duration_s)
+        print(
+            f"  saturation: {saturation['rps']:.0f} req/s, {saturation['errors']} errors, "
+            f"p50 {saturation['latency_ms']['50']:.1f} ms",
+            flush=True,
+        )
+        rate = max(1.0, round(saturation["rps"] / 2))
+        fixed = self.wrk(scenario, url, rate, self.duration_s)
+        print(
+            f"  at {rate:.0f} req/s: achieved {fixed['rps']:.0f}, p50 "
+            f"{fixed['latency_ms']['50']:.1f} ms, p90 {fixed['latency_ms']['90']:.1f} ms, "
+            f"p99 {fixed['latency_ms']['99']:.1f} ms, {fixed['errors']} errors",
+            flush=True,
+        )
+        return {"key": key, "label": label, "saturation": saturation, "fixed": fixed}
+
+    def scale(self, manifest: dict, posts: int) -> list[dict]:
+        """Measure the home timeline of the accounts following 10, 100 and 1,000 others."""
+        results = []
+        for count, name in sorted(manifest["followee_accounts"].items(), key=lambda i: int(i[0])):
+            extra = {"home_user": name, "home_auth": basic(name, manifest["password"])}
+            self.write_data(manifest, "scale", extra)
+            result = self.measure(
+                f"home_{count}_{posts}",
+                f"home, {count} followees, {posts:,} posts",
+                "home_as",
+                self.args.api_url,
+            )
+            result.update({"followees": int(count), "posts": posts})
+            results.append(result)
+        return results
+
+    def async_end_to_end(self, manifest: dict) -> dict:
+        """Post at ASYNC_RATE per second, then time each post from send to insert."""
+        run_id = f"r{int(time.time())}"
+        self.write_data(manifest, run_id)
+        print(f"scenario async post: {ASYNC_RATE} posts/s for {self.duration_s} s", flush=True)
+        sent = self.wrk("async", self.args.api_url, ASYNC_RATE, self.duration_s)
+        accepted = sent["requests"] - sent["errors"]
+
+        marker = f"bench async {run_id}-%"
+        rows: list = []
+        deadline = time.monotonic() + ASYNC_DRAIN_TIMEOUT_S
+        with psycopg.connect(f"{self.args.pg_url}/timelines", autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                rows = conn.execute(
+                    """
+                    SELECT text, extract(epoch FROM created_at) * 1000
+                    FROM posts WHERE text LIKE %s
+                    """,
+                    (marker,),
+                ).fetchall()
+                if len(rows) >= accepted:
+                    break
+                time.sleep(1)
+        markers = [text.split(" sent_ms=")[0] for text, _ in rows]
+        delays = sorted(float(at) - float(text.split("sent_ms=")[1]) for text, at in rows)
+        result = {
+            "rate": ASYNC_RATE,
+            "sent": sent,
+            "accepted": accepted,
+            "inserted": len(rows),
+            "distinct": len(set(markers)),
+            "latency_ms": {str(p): percentile(delays, p) for p in (50, 90, 99)},
+        }
+        print(
+            f"  accepted {accepted}, inserted {len(rows)} ({len(set(markers))} distinct), "
+            f"p50 {result['latency_ms']['50']:.0f} ms, p99 {result['latency_ms']['99']:.0f} ms",
+            flush=True,
+        )
+        return result
+
+
+def basic(username: str, password: str) -> str:
+    return base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def to_lua(value) -> str:
+    """Return value as a Lua literal: dicts become tables with string keys."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"[{json.dumps(k)}] = {to_lua(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "{" + ", ".join(to_lua(item) for item in value) + "}"
+    return json.dumps(value)
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    return values[min(len(values) - 1, int(len(values) * p / 100))]
+
+
+def load(args: argparse.Namespace, posts: int, append: bool, name: str) -> dict:
+    """Run the generator and return its manifest."""
+    manifest = args.work_dir / f"{name}.json"
+    argv = [
+        f"--users={args.users}",
+        f"--posts={posts}",
+        f"--seed={2 if append else 1}",
+        f"--pg-url={args.pg_url}",
+        f"--redis-url={args.redis_url}",
+        f"--dynamodb-url={args.dynamodb_url}",
+        f"--manifest={manifest}",
+    ]
+    generate.main(argv + (["--append"] if append else []))
+    return json.loads(manifest.read_text())
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    mode = MODES[args.mode]
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    runner = Runner(args, mode["duration_s"], mode["warmup_s"])
+    started = time.time()
+
+    manifest = load(args, SMALL_POST_COUNT, append=False, name="dataset-small")
+    scale = runner.scale(manifest, SMALL_POST_COUNT)
+
+    more = load(args, mode["posts"] - SMALL_POST_COUNT, append=True, name="dataset-more")
+    manifest["last_post_id"] = more["last_post_id"]
+    manifest["likes"] += more["likes"]
+    manifest["load_seconds"]["more_posts_s"] = more["load_seconds"]["posts_s"]
+    manifest["load_seconds"]["more_likes_s"] = more["load_seconds"]["likes_s"]
+    scale += runner.scale(manifest, mode["posts"])
+
+    runner.write_data(manifest, "main")
+    scenarios = []
+    for key, label in SCENARIOS:
+        url = args.ceiling_url if key == "ceiling" else args.api_url
+        scenarios.append(runner.measure(key, label, key, url))
+    async_result = runner.async_end_to_end(manifest)
+
+    results = {
+        "mode": args.mode,
+        "command": args.command,
+        "started_at": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)),
+        "elapsed_s": round(time.time() - started),
+        "threads": THREADS,
+        "connections": CONNECTIONS,
+        "duration_s": mode["duration_s"],
+        "dataset": {key: value for key, value in manifest.items() if key not in ("polls",)},
+        "polls": len(manifest["polls"]),
+        "posts": mode["posts"],
+        "scenarios": scenarios,
+        "scale": scale,
+        "async": async_result,
+    }
+    args.results.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"results written to {args.results} after {results['elapsed_s']} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
