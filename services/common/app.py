@@ -2,11 +2,12 @@
 
 import logging
 import time
+import uuid
 
 from flask import Flask, g, jsonify, request
 
 from .errors import error_response, register_error_handlers
-from .logconfig import configure_logging
+from .logconfig import configure_logging, current_request_id
 from .settings import env_str
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def create_base_app(name: str) -> Flask:
     register_error_handlers(app)
     app.before_request(_start_timer)
     app.after_request(_log_request)
+    app.teardown_request(_forget_request_id)
     return app
 
 
@@ -57,6 +59,14 @@ class OptionalTrailingSlash:
 
 def _start_timer() -> None:
     g.started_at = time.perf_counter()
+    # HAProxy sets X-Request-ID on every request; direct calls get a new id.
+    request_id = request.headers.get("X-Request-ID", "")[:128] or uuid.uuid4().hex
+    current_request_id.set(request_id)
+
+
+def _forget_request_id(error: BaseException | None) -> None:
+    # gthread workers reuse threads, so a later line must not show this id.
+    current_request_id.set("-")
 
 
 def _log_request(response):
@@ -66,11 +76,10 @@ def _log_request(response):
     level = logging.DEBUG if request.path == "/health-check" else logging.INFO
     log.log(
         level,
-        "%s %s %s %.1fms request_id=%s",
+        "%s %s %s %.1fms",
         request.method,
         request.path,
         response.status_code,
         elapsed_ms,
-        request.headers.get("X-Request-ID", "-"),
     )
     return response

@@ -11,6 +11,7 @@ from typing import Any
 import greenstalk
 
 from .errors import unavailable
+from .logconfig import current_request_id
 from .settings import SettingsError, env_float, env_str
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,12 @@ class JobProducer:
         self._lock = threading.Lock()
 
     def put(self, tube: str, body: dict[str, Any], *, delay_s: int = 0) -> int:
-        """Put a job on tube and return its id; raise QueueUnavailable when that fails."""
+        """Put a job on tube and return its id; raise QueueUnavailable when that fails.
+
+        The job carries the current request id, so the worker's log lines and
+        the jobs it puts in turn can be traced back to the request.
+        """
+        body = {"request_id": current_request_id.get(), **body}
         data = json.dumps(body, ensure_ascii=False).encode()
         client = None
         try:

@@ -10,6 +10,7 @@ from urllib3.util.retry import Retry
 
 from .discovery import ServiceLocator
 from .errors import unavailable
+from .logconfig import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,11 @@ class ServiceClient:
         candidates = self.locator.candidates()[:MAX_INSTANCES_PER_REQUEST]
         for attempt, base_url in enumerate(candidates, start=1):
             try:
-                return self._session().get(base_url + path, headers=headers, timeout=self.timeout_s)
+                return self._session().get(
+                    base_url + path,
+                    headers={"X-Request-ID": current_request_id.get(), **(headers or {})},
+                    timeout=self.timeout_s,
+                )
             except requests.ConnectionError as error:
                 if attempt == len(candidates):
                     self._log_failure(path, error)
@@ -75,7 +80,16 @@ class ServiceClient:
             session = requests.Session()
             # A kept-alive connection can be closed by the server just as it is
             # reused; one retry of these idempotent GETs covers that race.
-            retry = Retry(total=1, connect=1, read=1, status=0, allowed_methods={"GET"})
+            # Responses are never retried by status, and Retry-After is ignored,
+            # because urllib3 would turn a 429 or 503 with Retry-After into a RetryError.
+            retry = Retry(
+                total=1,
+                connect=1,
+                read=1,
+                status=0,
+                allowed_methods={"GET"},
+                respect_retry_after_header=False,
+            )
             session.mount("http://", HTTPAdapter(max_retries=retry))
             session.mount("https://", HTTPAdapter(max_retries=retry))
             self._local.session = session

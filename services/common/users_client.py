@@ -4,7 +4,7 @@ import base64
 from typing import Any
 
 from .auth import CredentialCache, Credentials
-from .errors import unauthorized
+from .errors import ApiError, unauthorized
 from .service_client import ServiceClient
 from .validation import USERNAME_PATTERN
 
@@ -35,6 +35,8 @@ class UsersClient(ServiceClient):
         )
         if response.status_code == 401:
             raise unauthorized("invalid username or password")
+        if response.status_code == 429:
+            raise _throttled(response)
         user = self.json(response, "/user/authenticate")
 
         self.credentials.put(key, user)
@@ -61,3 +63,14 @@ class UsersClient(ServiceClient):
         if response.status_code == 404:
             return []
         return self.json(response, path)["following"]
+
+
+def _throttled(response) -> ApiError:
+    """Pass on the users service's 429 for a username with too many failed logins."""
+    try:
+        message = str(response.json()["message"])
+    except (ValueError, KeyError, TypeError):
+        message = "too many failed logins for this user; try again later"
+    retry_after = response.headers.get("Retry-After", "")
+    headers = {"Retry-After": retry_after} if retry_after.isdigit() else {}
+    return ApiError(429, message, headers=headers)

@@ -9,6 +9,10 @@ from services.common.pagination import Page, keyset_params
 
 Row = dict[str, Any]
 
+# First key of the advisory locks on login_failures; any constant that no
+# other advisory lock of this database uses.
+LOGIN_FAILURES_LOCK_CLASS = 0x6C6F67  # "log"
+
 FIND_USER = """
     SELECT id, username, email, bio, password_hash
     FROM users
@@ -75,6 +79,33 @@ FOLLOWING_PAGE = """
     ORDER BY f.created_at DESC, f.id DESC
     LIMIT %(fetch)s
 """
+
+# Serializes the login attempts for one username, so that concurrent attempts
+# cannot all see a free slot in the failure budget. The first key is a
+# constant of this table; the second is a hash of the username.
+LOCK_LOGIN_FAILURES = "SELECT pg_advisory_xact_lock(%(lock_class)s, hashtext(%(username_key)s))"
+
+DELETE_EXPIRED_LOGIN_FAILURES = """
+    DELETE FROM login_failures
+    WHERE failed_at <= clock_timestamp() - make_interval(secs => %(window_s)s)
+"""
+
+# Seconds until the oldest failure in the window expires, with the count.
+LOGIN_FAILURES_IN_WINDOW = """
+    SELECT
+        count(*) AS failures,
+        extract(epoch FROM min(failed_at) + make_interval(secs => %(window_s)s)
+            - clock_timestamp()) AS retry_after_s
+    FROM login_failures
+    WHERE username_key = %(username_key)s
+      AND failed_at > clock_timestamp() - make_interval(secs => %(window_s)s)
+"""
+
+INSERT_LOGIN_FAILURE = """
+    INSERT INTO login_failures (username_key) VALUES (%(username_key)s) RETURNING id
+"""
+
+DELETE_LOGIN_FAILURE = "DELETE FROM login_failures WHERE id = %s"
 
 ALL_FOLLOWING = """
     SELECT u.username
@@ -156,6 +187,45 @@ def following_page(conn: psycopg.Connection, user_id: int, page: Page) -> list[R
 def all_following(conn: psycopg.Connection, user_id: int) -> list[str]:
     """Return the usernames of every account the user follows."""
     return [row["username"] for row in conn.execute(ALL_FOLLOWING, (user_id,))]
+
+
+def login_failures_in_window(conn: psycopg.Connection, username: str, window_s: float) -> Row:
+    """Return the failed logins of username in the last window_s seconds.
+
+    The row has failures, the count, and retry_after_s, the seconds until the
+    oldest of them leaves the window (None when there are none).
+    """
+    params = {"username_key": username.lower(), "window_s": window_s}
+    return conn.execute(LOGIN_FAILURES_IN_WINDOW, params).fetchone()
+
+
+def reserve_login_failure(
+    conn: psycopg.Connection, username: str, budget: int, window_s: float
+) -> tuple[int | None, float]:
+    """Record a failed login in advance, unless the budget of the window is spent.
+
+    Returns (id, 0.0) of the new row, which the caller deletes when the
+    password turns out to be right, or (None, seconds until a slot frees up).
+    The advisory lock lasts until the transaction ends, so the caller must
+    commit before verifying the password.
+    """
+    params = {
+        "lock_class": LOGIN_FAILURES_LOCK_CLASS,
+        "username_key": username.lower(),
+        "window_s": window_s,
+    }
+    conn.execute(LOCK_LOGIN_FAILURES, params)
+    conn.execute(DELETE_EXPIRED_LOGIN_FAILURES, params)
+
+    spent = conn.execute(LOGIN_FAILURES_IN_WINDOW, params).fetchone()
+    if spent["failures"] >= budget:
+        return None, float(spent["retry_after_s"])
+    return conn.execute(INSERT_LOGIN_FAILURE, params).fetchone()["id"], 0.0
+
+
+def cancel_login_failure(conn: psycopg.Connection, failure_id: int) -> None:
+    """Delete a failure recorded in advance, once the password proved right."""
+    conn.execute(DELETE_LOGIN_FAILURE, (failure_id,))
 
 
 def _taken_field(error: errors.UniqueViolation) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import greenstalk
 
 from services.common.jobs import QueueUnavailable, connect
+from services.common.logconfig import current_request_id
 
 from .errors import MalformedJob, PassingFailure
 from .settings import WorkerSettings
@@ -118,7 +119,11 @@ class Worker:
             return
 
         try:
-            job = Job(raw.id, _decode(raw.body), reserves)
+            body = _decode(raw.body)
+            # The id of the request that caused the job, for every log line of it.
+            request_id = str(body.get("request_id") or f"{self.tube}-{raw.id}")[:128]
+            current_request_id.set(request_id)
+            job = Job(raw.id, body, reserves)
             log.debug("tube %s job %s: attempt %d", self.tube, raw.id, reserves)
             self.handler(job)
         except MalformedJob as error:

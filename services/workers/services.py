@@ -6,6 +6,7 @@ from typing import Any
 import requests
 
 from services.common.internal import TOKEN_HEADER
+from services.common.logconfig import current_request_id
 
 from .errors import MalformedJob, PassingFailure
 
@@ -31,7 +32,11 @@ class ServiceApi:
         """Send one request and return its response, unless it failed as described above."""
         try:
             response = self.session.request(
-                method, self.base_url + path, json=json, timeout=self.timeout_s
+                method,
+                self.base_url + path,
+                json=json,
+                headers={"X-Request-ID": current_request_id.get()},
+                timeout=self.timeout_s,
             )
         except requests.RequestException as error:
             raise PassingFailure(

@@ -275,3 +275,18 @@ def test_no_response_contains_password_hash(client):
     for response in responses:
         assert b"argon2" not in response.data
         assert "password" not in response.get_json()
+
+
+def test_body_over_64_kib_413_json(client, users_database):
+    body = '{"username": "ada", "email": "ada@example.com", "password": "password", "bio": "'
+    body += "b" * (64 * 1024) + '"}'
+
+    response = client.post("/user/new", data=body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response.get_json() == {
+        "status": "413 Request Entity Too Large",
+        "message": "request body too large",
+    }
+    with psycopg.connect(users_database) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 0

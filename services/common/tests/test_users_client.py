@@ -1,0 +1,28 @@
+"""Tests of the users service client against a live users service."""
+
+import pytest
+import requests
+
+from services.common.auth import Credentials
+from services.common.errors import ApiError
+from services.common.users_client import UsersClient
+
+
+def test_authenticate_passes_on_throttle_429(users_service, make_user):
+    make_user("throttled_ada")
+    budget = 10
+    for _ in range(budget):
+        response = requests.get(
+            f"{users_service.url}/user/authenticate",
+            auth=("throttled_ada", "wrong password"),
+            timeout=10,
+        )
+        assert response.status_code == 401
+    client = UsersClient(users_service.url, timeout_s=5.0, auth_cache_ttl_s=0.0)
+
+    with pytest.raises(ApiError) as raised:
+        client.authenticate(Credentials("throttled_ada", "password"))
+
+    assert raised.value.status == 429
+    assert raised.value.message.startswith("too many failed logins for user throttled_ada")
+    assert int(raised.value.headers["Retry-After"]) > 0
