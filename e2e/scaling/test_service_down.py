@@ -1,4 +1,4 @@
-"""With every likes instance down, likes.localhost answers 503 and the other hosts still work."""
+"""With every likes instance down, likes.localhost returns 503 and the other hosts still work."""
 
 import time
 
@@ -12,8 +12,8 @@ MAX_FIRST_503_S = 10
 # templater reloads HAProxy with an empty likes backend.
 MAX_REGISTRY_LEAVE_S = 15
 MAX_HAPROXY_LEAVE_S = 25
-# scripts/up itself waits up to 60 s for the health checks, so by its exit
-# the instance is registered. The rest covers the templater's reload.
+# scripts/up waits up to 60 s for the health check through HAProxy, so at its
+# exit likes.localhost should return 200 at once. This bound is slack.
 MAX_RECOVERY_S = 30
 
 
@@ -36,7 +36,7 @@ def check_other_services(users, timelines, author) -> None:
     assert response.status_code == 200, response.text[:500]
 
 
-def test_likes_down_answers_503_then_recovers(scaled_stack, users, timelines, likes, author):
+def test_likes_down_returns_503_then_recovers(scaled_stack, users, timelines, likes, author):
     stack = scaled_stack
 
     stack.kill("likes")
