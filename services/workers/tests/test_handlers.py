@@ -94,6 +94,8 @@ def test_timeline_worker_puts_poll_job(make_user, timelines_service, queue_setti
         body = json.loads(client.reserve(timeout=1).body)
     finally:
         client.close()
+    # The poll job keeps the id of the request behind the timeline job.
+    assert body.pop("request_id")
     assert body == {
         "post_id": all_posts(timelines_service)[0]["id"],
         "username": "ada",
