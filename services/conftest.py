@@ -139,17 +139,21 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def users_service(admin_url):
+def users_service(admin_url, queue_settings):
     """Serve a users app over HTTP on 127.0.0.1 for the whole session."""
     with throwaway_database(admin_url, "live_users") as url:
         settings = UsersSettings(
-            database=database_settings(url), auth_cache_ttl_s=30.0, service_token=SERVICE_TOKEN
+            database=database_settings(url),
+            auth_cache_ttl_s=30.0,
+            service_token=SERVICE_TOKEN,
+            queue=queue_settings,
         )
         app = create_users_app(settings)
         with LiveServer(app) as server:
             server.database_url = url
             yield server
         app.extensions["users"].pool.close()
+        app.extensions["users"].jobs.close()
 
 
 @pytest.fixture

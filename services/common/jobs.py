@@ -20,7 +20,8 @@ TIMELINE_TUBE = "timeline"
 LIKE_TUBE = "like"
 POLL_TUBE = "poll"
 EMAIL_TUBE = "email"
-TUBES = (TIMELINE_TUBE, LIKE_TUBE, POLL_TUBE, EMAIL_TUBE)
+ACCOUNT_TUBE = "account"
+TUBES = (TIMELINE_TUBE, LIKE_TUBE, POLL_TUBE, EMAIL_TUBE, ACCOUNT_TUBE)
 
 # Seconds a worker may hold a job before beanstalkd hands it to another worker.
 # Above the worst case of one handler: a few HTTP calls or an SMTP exchange,

@@ -47,6 +47,46 @@ return count
 """
 
 
+# Removes every like of one post: from each liker's list, the likers set and
+# the ranking. The likers' list keys are built here from the set's members,
+# which works on one Redis server but not on Redis Cluster.
+FORGET_POST_SCRIPT = """
+local likers = redis.call('SMEMBERS', KEYS[1])
+for _, username in ipairs(likers) do
+    redis.call('ZREM', 'likes:user:' .. string.lower(username) .. ':posts', ARGV[1])
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return #likers
+"""
+
+# Removes up to ARGV[2] of a user's likes, oldest first, correcting each
+# post's likers set and ranking as UNLIKE_SCRIPT does; returns how many are
+# left. Usernames are ASCII, so Lua's string.lower matches Python's lower().
+FORGET_USER_LIKES_SCRIPT = """
+local post_ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+for _, post_id in ipairs(post_ids) do
+    local likers = 'likes:post:' .. post_id .. ':users'
+    local member = string.rep('0', 19 - #post_id) .. post_id
+    redis.call('SREM', likers, ARGV[1])
+    local count = redis.call('SCARD', likers)
+    if count > 0 then
+        redis.call('ZADD', KEYS[2], count, member)
+    else
+        redis.call('ZREM', KEYS[2], member)
+    end
+    redis.call('ZREM', KEYS[1], post_id)
+end
+return redis.call('ZCARD', KEYS[1])
+"""
+
+# Likes removed per FORGET_USER_LIKES_SCRIPT run, so that one run does not
+# block Redis for long.
+FORGET_BATCH_SIZE = 500
+# Bound on those runs per call: 2,000 batches of 500 is a million likes.
+MAX_FORGET_BATCHES = 2000
+
+
 @dataclass(frozen=True)
 class LikedPost:
     """One entry of a user's likes: the post and the like's order."""
@@ -66,6 +106,8 @@ class LikeStore:
         self.client = client
         self._like = client.register_script(LIKE_SCRIPT)
         self._unlike = client.register_script(UNLIKE_SCRIPT)
+        self._forget_post = client.register_script(FORGET_POST_SCRIPT)
+        self._forget_user_likes = client.register_script(FORGET_USER_LIKES_SCRIPT)
 
     def like(self, username: str, post_id: int) -> int:
         """Record that username likes the post; return the new count.
@@ -88,6 +130,24 @@ class LikeStore:
         if count < 0:
             raise AlreadyDone()
         return count
+
+    def forget_post(self, post_id: int) -> int:
+        """Remove every like of the post, with its ranking entry; return how many there were."""
+        keys = [_likers(post_id), POPULAR]
+        return self._forget_post(keys=keys, args=[post_id, _member(post_id)])
+
+    def forget_user_likes(self, username: str) -> int:
+        """Remove every like that username gave, correcting counts and ranking; return the rest.
+
+        The rest is 0 unless the user has more than MAX_FORGET_BATCHES batches of likes.
+        """
+        keys = [_user_posts(username), POPULAR]
+        left = 0
+        for _ in range(MAX_FORGET_BATCHES):
+            left = self._forget_user_likes(keys=keys, args=[username, FORGET_BATCH_SIZE])
+            if left == 0:
+                break
+        return left
 
     def count(self, post_id: int) -> int:
         """Return how many users like the post."""

@@ -11,7 +11,7 @@ from services.common.app import add_health_check, create_base_app
 from services.common.errors import error_response
 from services.common.users_client import UsersClient
 
-from . import data, reading, voting, writing
+from . import data, internal, reading, voting, writing
 from .settings import PollsSettings
 from .state import PollsState, store
 
@@ -46,6 +46,7 @@ def create_app(settings: PollsSettings | None = None) -> Flask:
     app.register_blueprint(reading.blueprint)
     app.register_blueprint(writing.blueprint)
     app.register_blueprint(voting.blueprint)
+    app.register_blueprint(internal.create_blueprint(settings.service_token))
     _register_dynamodb_errors(app)
     add_health_check(app, lambda: data.dynamodb_responds(store()))
     return app

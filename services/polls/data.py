@@ -173,7 +173,8 @@ def record_vote(
     it when a concurrent transaction touches the same items. Not every emulator
     returns the cancellation reasons, so False alone does not tell which rule failed.
     """
-    vote = {"voter": voter, "option": option, "voted_at_ms": at_ms}
+    # owner_key lets an account deletion find the poll of each of the voter's votes.
+    vote = {"voter": voter, "option": option, "voted_at_ms": at_ms, "owner_key": owner.lower()}
     try:
         store.client.transact_write_items(
             TransactItems=[
@@ -262,6 +263,137 @@ def delete_votes(store: Store, poll_id: int) -> int:
         "poll %s has more than %s pages of votes, some were not deleted", poll_id, MAX_VOTE_PAGES
     )
     return deleted
+
+
+def owner_poll_ids(store: Store, owner: str) -> list[int]:
+    """Return the ids of every poll made by owner, whatever the letter case of owner."""
+    query: Row = {
+        "TableName": store.polls_table,
+        "KeyConditionExpression": "#owner_key = :owner_key",
+        "ProjectionExpression": "#poll_id",
+        "ExpressionAttributeNames": {"#owner_key": "owner_key", "#poll_id": "poll_id"},
+        "ExpressionAttributeValues": {":owner_key": {"S": owner.lower()}},
+        "ConsistentRead": True,
+    }
+    poll_ids: list[int] = []
+    for _ in range(MAX_VOTE_PAGES):
+        response = store.client.query(**query)
+        poll_ids.extend(int(item["poll_id"]["N"]) for item in response["Items"])
+        if "LastEvaluatedKey" not in response:
+            return poll_ids
+        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    log.warning("user %s has more than %s pages of polls, some were left", owner, MAX_VOTE_PAGES)
+    return poll_ids
+
+
+def voter_votes(store: Store, voter: str) -> list[Row]:
+    """Return every vote of voter in any poll, as dicts of poll_id, option and owner_key.
+
+    owner_key is None for votes stored before votes recorded their poll's owner.
+
+    NOTE: poll_votes has no index by voter, so this scans the whole table;
+    a global secondary index on voter_key would turn it into a query.
+    """
+    scan: Row = {
+        "TableName": store.votes_table,
+        "FilterExpression": "#voter_key = :voter_key",
+        "ProjectionExpression": "#poll_id, #option, #owner_key",
+        "ExpressionAttributeNames": {
+            "#voter_key": "voter_key",
+            "#poll_id": "poll_id",
+            "#option": "option",
+            "#owner_key": "owner_key",
+        },
+        "ExpressionAttributeValues": {":voter_key": {"S": voter.lower()}},
+        "ConsistentRead": True,
+    }
+    votes: list[Row] = []
+    for _ in range(MAX_VOTE_PAGES):
+        response = store.client.scan(**scan)
+        votes.extend(
+            {
+                "poll_id": int(item["poll_id"]["N"]),
+                "option": int(item["option"]["N"]),
+                "owner_key": item.get("owner_key", {}).get("S"),
+            }
+            for item in response["Items"]
+        )
+        if "LastEvaluatedKey" not in response:
+            return votes
+        scan["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    log.warning("scanning votes of %s stopped after %s pages", voter, MAX_VOTE_PAGES)
+    return votes
+
+
+def find_poll_owner(store: Store, poll_id: int) -> str | None:
+    """Return the owner_key of the poll with this id, or None when there is none.
+
+    Poll ids are unique across owners, but the polls table is keyed by owner
+    first, so this scans it.
+    """
+    scan: Row = {
+        "TableName": store.polls_table,
+        "FilterExpression": "#poll_id = :poll_id",
+        "ProjectionExpression": "#owner_key",
+        "ExpressionAttributeNames": {"#poll_id": "poll_id", "#owner_key": "owner_key"},
+        "ExpressionAttributeValues": {":poll_id": {"N": str(poll_id)}},
+        "ConsistentRead": True,
+    }
+    for _ in range(MAX_VOTE_PAGES):
+        response = store.client.scan(**scan)
+        if response["Items"]:
+            return response["Items"][0]["owner_key"]["S"]
+        if "LastEvaluatedKey" not in response:
+            return None
+        scan["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return None
+
+
+def withdraw_vote(store: Store, *, owner: str, poll_id: int, voter: str, option: int) -> bool:
+    """Delete a vote and take it off its poll's tally in one transaction.
+
+    Returns False when DynamoDB cancelled it: the vote is already gone, or the
+    poll is gone (delete the vote alone then), or a concurrent transaction
+    touched the same items.
+    """
+    try:
+        store.client.transact_write_items(
+            TransactItems=[
+                {
+                    "Delete": {
+                        "TableName": store.votes_table,
+                        "Key": _vote_key(poll_id, voter),
+                        "ConditionExpression": "attribute_exists(#voter_key)",
+                        "ExpressionAttributeNames": {"#voter_key": "voter_key"},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": store.polls_table,
+                        "Key": _poll_key(owner, poll_id),
+                        "UpdateExpression": "ADD #tally :minus_one",
+                        "ConditionExpression": "attribute_exists(#poll_id)",
+                        "ExpressionAttributeNames": {
+                            "#poll_id": "poll_id",
+                            "#tally": _tally(option),
+                        },
+                        "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
+                    }
+                },
+            ]
+        )
+    except ClientError as error:
+        if _error_code(error) == "TransactionCanceledException":
+            return False
+        raise
+    return True
+
+
+def delete_vote(store: Store, poll_id: int, voter: str) -> None:
+    """Delete a vote without touching any tally, for a vote whose poll is gone."""
+    store.client.delete_item(TableName=store.votes_table, Key=_vote_key(poll_id, voter))
 
 
 def dynamodb_responds(store: Store) -> bool:

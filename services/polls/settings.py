@@ -1,8 +1,9 @@
 """Configuration of the polls service."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from infra.dynamodb.create_tables import DynamoDBSettings
+from services.common.internal import service_token_from_env
 from services.common.settings import env_float, env_url
 
 
@@ -16,6 +17,8 @@ class PollsSettings:
     auth_cache_ttl_s: float
     # Base of the poll URLs in responses, such as http://polls.localhost.
     public_url: str
+    # Secret that workers send to the /internal/ endpoints; None disables them.
+    service_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> "PollsSettings":
@@ -26,4 +29,5 @@ class PollsSettings:
             users_timeout_s=env_float("USERS_TIMEOUT_S", 3.0, minimum=0.1),
             auth_cache_ttl_s=env_float("AUTH_CACHE_TTL_S", 10.0),
             public_url=env_url("PUBLIC_URL", "http://polls.localhost"),
+            service_token=service_token_from_env(),
         )

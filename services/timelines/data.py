@@ -27,6 +27,20 @@ INSERT_REPOST = """
 
 DELETE_POST = "DELETE FROM posts WHERE id = %s RETURNING id"
 
+# The author's posts and reposts, and every repost of the author's posts,
+# which the delete of those posts removes by cascade.
+AUTHOR_POST_IDS = """
+    SELECT id FROM posts WHERE username = %(username)s
+    UNION
+    SELECT reposts.id
+    FROM posts AS reposts
+    JOIN posts AS originals ON originals.id = reposts.original_post_id
+    WHERE originals.username = %(username)s
+    ORDER BY id
+"""
+
+DELETE_AUTHOR_POSTS = "DELETE FROM posts WHERE username = %s"
+
 CLAIM_JOB = """
     INSERT INTO post_jobs (job_id, post_id)
     VALUES (%s, %s)
@@ -145,6 +159,16 @@ def insert_repost(conn: psycopg.Connection, username: str, original_id: int) -> 
 def delete_post(conn: psycopg.Connection, post_id: int) -> bool:
     """Delete a post and, by cascade, its reposts."""
     return conn.execute(DELETE_POST, (post_id,)).fetchone() is not None
+
+
+def author_post_ids(conn: psycopg.Connection, username: str) -> list[int]:
+    """Return the ids of the author's posts and reposts and of every repost of them."""
+    return [row["id"] for row in conn.execute(AUTHOR_POST_IDS, {"username": username})]
+
+
+def delete_author_posts(conn: psycopg.Connection, username: str) -> int:
+    """Delete the author's posts and reposts, and by cascade their reposts; return the count."""
+    return conn.execute(DELETE_AUTHOR_POSTS, (username,)).rowcount
 
 
 def all_posts_page(conn: psycopg.Connection, page: Page) -> list[Row]:

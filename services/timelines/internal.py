@@ -1,10 +1,11 @@
-"""Endpoints that only workers call: insert the post of an async job, delete a post."""
+"""Endpoints that only workers call: insert the post of an async job, delete a post,
+list and delete the posts of a deleted account."""
 
 from flask import Blueprint, jsonify
 
 from services.common.errors import ApiError, bad_request
 from services.common.internal import internal_blueprint
-from services.common.validation import Fields, json_object
+from services.common.validation import USERNAME_PATTERN, Fields, json_object
 
 from . import data
 from .posts import post_or_404, post_url, render
@@ -17,6 +18,10 @@ def create_blueprint(token: str | None) -> Blueprint:
     blueprint = internal_blueprint("internal", token)
     blueprint.add_url_rule("/posts", view_func=insert_job_post, methods=["POST"])
     blueprint.add_url_rule("/posts/<int:post_id>", view_func=delete_post, methods=["DELETE"])
+    blueprint.add_url_rule("/users/<username>/posts", view_func=author_post_ids, methods=["GET"])
+    blueprint.add_url_rule(
+        "/users/<username>/posts", view_func=delete_author_posts, methods=["DELETE"]
+    )
     return blueprint
 
 
@@ -58,6 +63,37 @@ def delete_post(post_id: int):
         data.delete_post(conn, post_id)
 
     return jsonify({"message": f"post {post_id} deleted"})
+
+
+def author_post_ids(username: str):
+    """List the ids of a user's posts and reposts and of every repost of their posts.
+
+    These are the posts that deleting the user's posts removes, so the worker
+    can remove their likes first.
+    """
+    username = _path_username(username)
+    with connection() as conn:
+        post_ids = data.author_post_ids(conn, username)
+
+    return jsonify({"username": username, "post_ids": post_ids})
+
+
+def delete_author_posts(username: str):
+    """Delete a user's posts and reposts, and every repost of their posts; 200 even if none."""
+    username = _path_username(username)
+    with connection() as conn:
+        deleted = data.delete_author_posts(conn, username)
+
+    return jsonify({"message": f"deleted {deleted} posts of {username}", "deleted": deleted})
+
+
+def _path_username(username: str) -> str:
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise bad_request(
+            f"invalid username {username!r}: use 1-30 of A-Z a-z 0-9 _",
+            {"username": "must be 1-30 of A-Z a-z 0-9 _"},
+        )
+    return username
 
 
 def _earlier_job_post(conn, job_id: str) -> data.Row:

@@ -2,13 +2,14 @@
 
 from flask import Blueprint, jsonify, url_for
 
-from services.common.errors import bad_request, conflict, forbidden, not_found
+from services.common.errors import bad_request, conflict, forbidden, not_found, unavailable
+from services.common.jobs import ACCOUNT_TUBE
 from services.common.validation import Fields, json_object
 
 from . import data
 from .lookups import authenticated_user, user_by_id_or_404, user_or_404
 from .passwords import hash_password
-from .state import connection
+from .state import connection, state
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -106,18 +107,31 @@ def update_user():
 
 @blueprint.delete("/user/delete")
 def delete_user():
-    """Delete the authenticated user's account and every follow from or to it."""
+    """Delete the authenticated user's account and follows, and put a job that removes the rest.
+
+    The account job makes the worker remove the user's posts, likes, polls
+    and votes in the other services.
+    """
     user = authenticated_user()
     body = json_object({"user_id"})
     fields = Fields(body)
     user_id = fields.identifier("user_id")
     fields.check()
+    jobs = state().jobs
+    if jobs is None:
+        raise unavailable("account deletion is disabled: the job queue is not configured")
 
     with connection() as conn:
         target = user_by_id_or_404(conn, user_id)
         if target["id"] != user["id"]:
             raise forbidden(f"user {user['username']} cannot delete user id {user_id}")
         deleted = data.delete_user(conn, user_id)
+        if deleted:
+            # Put before the commit: a failed put raises a 503, which rolls
+            # the delete back, so no account goes without its job.
+            jobs.put_or_503(ACCOUNT_TUBE, {"username": target["username"], "user_id": target["id"]})
+            # NOTE: if the commit fails after the put, the job removes the
+            # content of an account that still exists.
 
     if not deleted:
         raise not_found(f"user id {user_id} does not exist")

@@ -7,6 +7,7 @@ from flask import Flask
 from services.common.app import add_health_check, create_base_app
 from services.common.auth import CredentialCache
 from services.common.db import create_pool, database_answers, migrate
+from services.common.jobs import JobProducer
 
 from . import accounts, follows, internal
 from .settings import UsersSettings
@@ -26,6 +27,7 @@ def create_app(settings: UsersSettings | None = None) -> Flask:
         settings=settings,
         pool=pool,
         credentials=CredentialCache(settings.auth_cache_ttl_s),
+        jobs=JobProducer(settings.queue) if settings.queue else None,
     )
 
     app.register_blueprint(accounts.blueprint)

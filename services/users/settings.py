@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from services.common.db import DatabaseSettings
 from services.common.internal import service_token_from_env
+from services.common.jobs import QueueSettings
 from services.common.settings import env_float, env_int
 
 
@@ -18,6 +19,9 @@ class UsersSettings:
     # Failed logins allowed per username within the window; more get a 429.
     login_failure_budget: int = 10
     login_failure_window_s: float = 300.0
+    # beanstalkd, for the account job that each deletion puts; None makes
+    # deletions answer 503, because nothing would remove the user's content.
+    queue: QueueSettings | None = None
 
     @classmethod
     def from_env(cls) -> "UsersSettings":
@@ -28,4 +32,5 @@ class UsersSettings:
             service_token=service_token_from_env(),
             login_failure_budget=env_int("LOGIN_FAILURE_BUDGET", 10, minimum=1, maximum=1000),
             login_failure_window_s=env_float("LOGIN_FAILURE_WINDOW_S", 300.0, minimum=1.0),
+            queue=QueueSettings.from_env(),
         )

@@ -6,6 +6,7 @@ from flask import current_app
 from psycopg_pool import ConnectionPool
 
 from services.common.auth import CredentialCache
+from services.common.jobs import JobProducer
 
 from .settings import UsersSettings
 
@@ -17,6 +18,8 @@ class UsersState:
     settings: UsersSettings
     pool: ConnectionPool
     credentials: CredentialCache
+    # None when no queue is configured, which disables account deletion.
+    jobs: JobProducer | None = None
 
 
 def state() -> UsersState:

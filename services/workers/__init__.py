@@ -1,1 +1,1 @@
-"""Workers that take jobs from the beanstalkd tubes: timeline, like, poll and email."""
+"""Workers that take jobs from the beanstalkd tubes: timeline, like, poll, email and account."""

@@ -1,4 +1,5 @@
-"""Run one worker: python -m services.workers TUBE, where TUBE is timeline, like, poll or email.
+"""Run one worker: python -m services.workers TUBE, where TUBE is timeline, like, poll,
+email or account.
 
 Settings come from the environment (see settings.py). SIGTERM and SIGINT
 stop the worker after the job in hand.

@@ -182,6 +182,44 @@ def handle_email(deps: Dependencies, job: Job) -> None:
     log.info("email job %s: sent %s email about post %s to %s", job.id, kind, post_id, username)
 
 
+# Post ids per request to the likes service, which accepts up to 1,000.
+LIKES_BATCH_SIZE = 500
+
+
+def handle_account(deps: Dependencies, job: Job) -> None:
+    """Remove everything of a deleted account from the timelines, likes and polls services.
+
+    Every step deletes what is still there, so a repeated or retried job
+    repeats no effect. The likes of the user's posts, and of every repost of
+    them, go before the posts do, because after the posts are gone nothing
+    lists their ids.
+    """
+    username = fields.username(job.body)
+
+    listed = deps.timelines.request("GET", f"/internal/users/{username}/posts")
+    deps.timelines.expect(listed, 200)
+    post_ids = listed.json()["post_ids"]
+    for start in range(0, len(post_ids), LIKES_BATCH_SIZE):
+        batch = post_ids[start : start + LIKES_BATCH_SIZE]
+        response = deps.likes.request("DELETE", "/internal/posts/likes", json={"post_ids": batch})
+        deps.likes.expect(response, 200)
+
+    steps = (
+        (deps.likes, f"/internal/users/{username}/likes"),
+        (deps.timelines, f"/internal/users/{username}/posts"),
+        (deps.polls, f"/internal/users/{username}/polls"),
+        (deps.polls, f"/internal/users/{username}/votes"),
+    )
+    for api, path in steps:
+        api.expect(api.request("DELETE", path), 200)
+
+    log.info(
+        "account job %s: removed posts, likes, polls and votes of deleted user %s",
+        job.id,
+        username,
+    )
+
+
 def string_is_unsafe(value: str) -> bool:
     """Return True for text that must not go into an email: control characters or over 300."""
     return len(value) > 300 or any(ord(character) < 32 for character in value)
@@ -192,4 +230,5 @@ HANDLERS = {
     "like": handle_like,
     "poll": handle_poll,
     "email": handle_email,
+    "account": handle_account,
 }

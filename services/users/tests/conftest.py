@@ -17,16 +17,18 @@ def users_database(admin_url):
 
 
 @pytest.fixture(scope="session")
-def session_app(users_database):
+def session_app(users_database, queue_settings):
     """Build one users app for the whole session."""
     settings = UsersSettings(
         database=database_settings(users_database),
         auth_cache_ttl_s=30.0,
         service_token=SERVICE_TOKEN,
+        queue=queue_settings,
     )
     app = create_app(settings)
     yield app
     app.extensions["users"].pool.close()
+    app.extensions["users"].jobs.close()
 
 
 @pytest.fixture

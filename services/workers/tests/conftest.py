@@ -151,6 +151,7 @@ def polls_service(users_service):
         users_timeout_s=3.0,
         auth_cache_ttl_s=0.0,
         public_url="http://polls.localhost",
+        service_token=SERVICE_TOKEN,
     )
     app = create_polls_app(settings)
     with LiveServer(app) as server:
