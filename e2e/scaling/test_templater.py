@@ -66,6 +66,6 @@ def test_install_rejects_broken_config(settings, caplog):
     assert settings.config.read_text() == old_text
     assert settings.config.stat().st_mtime_ns == old_mtime
     assert leftover_candidates(settings.config.parent) == []
-    # NOTE: the logged reason is empty, because install() runs `haproxy -c -q`,
-    # which prints no error. Only the summary line is checked until -q goes.
     assert "haproxy -c rejected" in caplog.text
+    # haproxy's own reason is logged too, naming the bad line.
+    assert "no-such-keyword" in caplog.text

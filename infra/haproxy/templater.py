@@ -130,7 +130,7 @@ def install(settings: TemplaterSettings, text: str) -> bool:
         candidate.write(text)
 
     check = subprocess.run(  # noqa: S603 - fixed arguments, no shell
-        [settings.haproxy_bin, "-c", "-q", "-f", candidate.name],
+        [settings.haproxy_bin, "-c", "-f", candidate.name],
         capture_output=True,
         text=True,
         timeout=30,
@@ -182,7 +182,17 @@ def watch(settings: TemplaterSettings, stop_after_s: float | None = None) -> Non
     while stop_after_s is None or time.monotonic() - started < stop_after_s:
         live = fetch_map(settings)
         if live is not None:
-            text = render(settings, live)
+            try:
+                text = render(settings, live)
+            except jinja2.TemplateError as error:
+                # Keep the installed configuration and try again on the next poll.
+                log.error(
+                    "rendering %s failed, keeping the old configuration: %s",
+                    settings.template,
+                    error,
+                )
+                time.sleep(settings.poll_s)
+                continue
             installed = settings.config.read_text() if settings.config.exists() else ""
 
             if text == installed:
