@@ -3,7 +3,8 @@
 The tables, defined in infra/dynamodb/tables.json (key attributes first):
   polls       owner_key, poll_id; username, question, options, votes_1 to votes_N,
               created_at_ms, and expires_at_ms unless the poll never closes
-  poll_votes  poll_id, voter_key; voter, option, voted_at_ms
+  poll_votes  poll_id, voter_key; voter, option, voted_at_ms, and owner_key,
+              the poll owner's key, on votes recorded since votes store it
   counters    name; value, the last number handed out
 owner_key and voter_key are lowercased usernames, because usernames are unique
 whatever their case. Times are milliseconds since the Unix epoch. Every

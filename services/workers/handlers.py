@@ -193,6 +193,11 @@ def handle_account(deps: Dependencies, job: Job) -> None:
     repeats no effect. The likes of the user's posts, and of every repost of
     them, go before the posts do, because after the posts are gone nothing
     lists their ids.
+
+    NOTE: the job names the user by username only. If the name is registered
+    again before the job runs, the new account loses what it created meanwhile,
+    and an async post of the old account still queued on tube timeline is
+    published after the job.
     """
     username = fields.username(job.body)
 
