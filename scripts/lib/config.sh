@@ -79,9 +79,9 @@ SERVICE_NAMES=(users timelines likes polls)
 PG_SERVICE_NAMES=(users timelines)
 # Start order. scripts/down stops in the reverse order.
 # The job queue's tubes; one worker kind per tube.
-WORKER_KINDS=(timeline like poll email)
+WORKER_KINDS=(timeline like poll email account)
 COMPONENT_NAMES=(postgres redis dynamodb beanstalkd maildev registry users timelines likes polls
-    haproxy templater worker-timeline worker-like worker-poll worker-email)
+    haproxy templater worker-timeline worker-like worker-poll worker-email worker-account)
 # Extra instances that `scripts/up --scale` or `--workers` started
 # (timelines-2, worker-like-2, ...), found
 # by their pid files, so scripts/down and scripts/status see them too.
