@@ -34,7 +34,10 @@ class DatabaseSettings:
             url=env_url("DATABASE_URL", default_url, schemes=("postgresql", "postgres")),
             pool_min=env_int("DB_POOL_MIN", 1, minimum=0, maximum=100),
             pool_max=env_int("DB_POOL_MAX", 8, minimum=1, maximum=100),
-            pool_timeout_s=env_float("DB_POOL_TIMEOUT_S", 2.0, minimum=0.1),
+            # Seconds a request waits for a connection. Each gunicorn thread
+            # fits in the pool (4 threads, 8 connections), so a wait happens
+            # only while the database is down, and then it is the time to a 503.
+            pool_timeout_s=env_float("DB_POOL_TIMEOUT_S", 1.0, minimum=0.1),
             connect_timeout_s=env_int("DB_CONNECT_TIMEOUT_S", 2, minimum=1, maximum=60),
             # Below the gunicorn worker timeout (10 s) and HAProxy's server
             # timeout (15 s), so a slow query fails here first, as a JSON 503.
