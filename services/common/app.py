@@ -1,8 +1,10 @@
 """Build a Flask app with the behaviour every service shares."""
 
+import json
 import logging
 import time
 import uuid
+from pathlib import Path
 
 from flask import Flask, g, jsonify, request
 
@@ -42,6 +44,20 @@ def add_health_check(app: Flask, check) -> None:
         if check():
             return jsonify({"status": "ok"})
         return error_response(503, "the service's store does not answer")
+
+
+def add_openapi_document(app: Flask, path: Path) -> None:
+    """Serve the OpenAPI document at path as GET /openapi.json.
+
+    The file is read once here, so a missing or invalid document stops start-up.
+    """
+    document = path.read_text(encoding="utf-8")
+    json.loads(document)
+
+    @app.get("/openapi.json")
+    def openapi_document():
+        """Return the OpenAPI document of this service."""
+        return app.response_class(document, mimetype="application/json")
 
 
 class OptionalTrailingSlash:

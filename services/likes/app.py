@@ -1,11 +1,12 @@
 """App factory of the likes service."""
 
 import logging
+from pathlib import Path
 
 import redis
 from flask import Flask
 
-from services.common.app import add_health_check, create_base_app
+from services.common.app import add_health_check, add_openapi_document, create_base_app
 from services.common.errors import error_response
 from services.common.jobs import JobProducer
 from services.common.timelines_client import TimelinesClient
@@ -17,6 +18,8 @@ from .state import LikesState
 from .store import LikeStore
 
 log = logging.getLogger(__name__)
+
+OPENAPI_DOCUMENT = Path(__file__).parent / "openapi.json"
 
 
 def create_app(settings: LikesSettings | None = None) -> Flask:
@@ -49,6 +52,7 @@ def create_app(settings: LikesSettings | None = None) -> Flask:
     app.register_error_handler(redis.ConnectionError, _redis_down)
     app.register_error_handler(redis.TimeoutError, _redis_down)
     add_health_check(app, store.answers)
+    add_openapi_document(app, OPENAPI_DOCUMENT)
     return app
 
 

@@ -1,13 +1,14 @@
 """App factory of the polls service."""
 
 import logging
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from flask import Flask
 
 from infra.dynamodb.create_tables import ensure_tables
-from services.common.app import add_health_check, create_base_app
+from services.common.app import add_health_check, add_openapi_document, create_base_app
 from services.common.errors import error_response
 from services.common.users_client import UsersClient
 
@@ -16,6 +17,8 @@ from .settings import PollsSettings
 from .state import PollsState, store
 
 log = logging.getLogger(__name__)
+
+OPENAPI_DOCUMENT = Path(__file__).parent / "openapi.json"
 
 # DynamoDB error codes that mean "too busy right now", sent with status 400.
 BUSY_ERROR_CODES = {
@@ -49,6 +52,7 @@ def create_app(settings: PollsSettings | None = None) -> Flask:
     app.register_blueprint(internal.create_blueprint(settings.service_token))
     _register_dynamodb_errors(app)
     add_health_check(app, lambda: data.dynamodb_responds(store()))
+    add_openapi_document(app, OPENAPI_DOCUMENT)
     return app
 
 

@@ -5,11 +5,12 @@ worker; instances rebuild it within one heartbeat after a restart.
 """
 
 import logging
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, jsonify
 
-from services.common.app import add_health_check, create_base_app
+from services.common.app import add_health_check, add_openapi_document, create_base_app
 from services.common.errors import ApiError, bad_request, not_found
 from services.common.validation import Fields, json_object
 
@@ -18,6 +19,8 @@ from .instances import InstanceMap
 from .settings import KNOWN_SERVICES, RegistrySettings
 
 log = logging.getLogger(__name__)
+
+OPENAPI_DOCUMENT = Path(__file__).parent / "openapi.json"
 
 blueprint = Blueprint("registry", __name__)
 
@@ -35,6 +38,7 @@ def create_app(settings: RegistrySettings | None = None) -> Flask:
 
     app.register_blueprint(blueprint)
     add_health_check(app, lambda: True)
+    add_openapi_document(app, OPENAPI_DOCUMENT)
     return app
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.common.app import add_health_check, create_base_app
+from services.common.app import add_health_check, add_openapi_document, create_base_app
 from services.common.db import create_pool, database_answers, migrate
 from services.common.jobs import JobProducer
 from services.common.users_client import UsersClient
@@ -14,6 +14,7 @@ from .settings import TimelinesSettings
 from .state import TimelinesState
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+OPENAPI_DOCUMENT = Path(__file__).parent / "openapi.json"
 
 
 def create_app(settings: TimelinesSettings | None = None) -> Flask:
@@ -34,4 +35,5 @@ def create_app(settings: TimelinesSettings | None = None) -> Flask:
     app.register_blueprint(writing.blueprint)
     app.register_blueprint(internal.create_blueprint(settings.service_token))
     add_health_check(app, lambda: database_answers(pool))
+    add_openapi_document(app, OPENAPI_DOCUMENT)
     return app

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.common.app import add_health_check, create_base_app
+from services.common.app import add_health_check, add_openapi_document, create_base_app
 from services.common.auth import CredentialCache
 from services.common.db import create_pool, database_answers, migrate
 from services.common.jobs import JobProducer
@@ -14,6 +14,7 @@ from .settings import UsersSettings
 from .state import UsersState
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+OPENAPI_DOCUMENT = Path(__file__).parent / "openapi.json"
 
 
 def create_app(settings: UsersSettings | None = None) -> Flask:
@@ -34,4 +35,5 @@ def create_app(settings: UsersSettings | None = None) -> Flask:
     app.register_blueprint(follows.blueprint)
     app.register_blueprint(internal.create_blueprint(settings.service_token))
     add_health_check(app, lambda: database_answers(pool))
+    add_openapi_document(app, OPENAPI_DOCUMENT)
     return app
