@@ -64,13 +64,18 @@ def requested_page(default: int = 20, maximum: int = 100) -> Page:
 
 def decode_cursor(value: str) -> Cursor:
     """Turn a `before` query value back into a cursor, or raise a 400."""
+    invalid = bad_request(
+        f"before={value!r} is not a cursor from a previous page's Link header",
+        {"before": "invalid cursor"},
+    )
     match = CURSOR_PATTERN.fullmatch(value)
     if match is None or int(match.group(2)) > 2**63 - 1:
-        raise bad_request(
-            f"before={value!r} is not a cursor from a previous page's Link header",
-            {"before": "invalid cursor"},
-        )
-    created_at = EPOCH + timedelta(microseconds=int(match.group(1)))
+        raise invalid
+    try:
+        created_at = EPOCH + timedelta(microseconds=int(match.group(1)))
+    except OverflowError:
+        # 18 digits of microseconds reach past datetime's year 9999.
+        raise invalid from None
     return Cursor(created_at, int(match.group(2)))
 
 

@@ -77,7 +77,9 @@ def test_cursor_round_trip_keeps_microseconds():
     assert decode_cursor(cursor.encode()) == cursor
 
 
-@pytest.mark.parametrize("value", ["", "abc", "1_", "_1", "1-2", "1_99999999999999999999"])
+@pytest.mark.parametrize(
+    "value", ["", "abc", "1_", "_1", "1-2", "1_99999999999999999999", "958433923130147977_1"]
+)
 def test_decode_cursor_invalid_400(value):
     with pytest.raises(ApiError) as caught:
         decode_cursor(value)
