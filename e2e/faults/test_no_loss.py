@@ -170,7 +170,7 @@ class Load:
 def unclear_error(response: requests.Response) -> str | None:
     """Return why an error response is not a clear JSON error, or None when it is one."""
     description = f"{response.status_code} {response.text[:200]!r}"
-    if response.status_code < 400 or response.status_code >= 500 and response.status_code != 503:
+    if response.status_code < 400 or (response.status_code >= 500 and response.status_code != 503):
         return f"unexpected status {description}"
     try:
         body = response.json()
@@ -288,7 +288,7 @@ def test_no_loss_under_restarts(whole_stack):
     stored_likes = Counter(o.target for o in like_outcomes if liked[o.username][o.target])
     assert counts == {post_id: stored_likes[post_id] for post_id in posts}
 
-    # Votes: every accepted vote counted once in its poll's results.
+    # Votes: every accepted vote counted, and no poll has more votes than requests.
     vote_outcomes = [outcome for outcome in outcomes if outcome.kind == "vote"]
     accepted_votes = Counter(o.target for o in vote_outcomes if o.succeeded)
     totals = {}
@@ -304,6 +304,13 @@ def test_no_loss_under_restarts(whole_stack):
         if totals[poll_id] < count
     }
     assert not short, f"polls with fewer votes than accepted (stored, accepted): {short}"
+    sent_votes = Counter(o.target for o in vote_outcomes)
+    extra = {
+        poll_id: (totals[poll_id], sent_votes[poll_id])
+        for poll_id in polls
+        if totals[poll_id] > sent_votes[poll_id]
+    }
+    assert not extra, f"polls with more votes than requests (stored, sent): {extra}"
 
     # Rejected requests whose effect was stored anyway: allowed, reported.
     stored_after_error = {

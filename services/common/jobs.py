@@ -118,6 +118,20 @@ class JobProducer:
         """
         body = {"request_id": current_request_id.get(), **body}
         data = json.dumps(body, ensure_ascii=False).encode()
+        # A connection kept from an earlier put is broken after a beanstalkd
+        # restart, so a failure on it gets one retry on a new connection.
+        # Repeating a put that did arrive is harmless: every job handler is
+        # idempotent, because delivery is at least once anyway.
+        reused = getattr(self._local, "client", None) is not None
+        try:
+            return self._put_once(tube, data, delay_s)
+        except QueueUnavailable as error:
+            # A timeout is no broken connection, and a retry would double the wait.
+            if not reused or isinstance(error.__cause__, TimeoutError):
+                raise
+        return self._put_once(tube, data, delay_s)
+
+    def _put_once(self, tube: str, data: bytes, delay_s: int) -> int:
         client = None
         try:
             client = self._client()
