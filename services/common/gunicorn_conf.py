@@ -10,9 +10,8 @@ clean stop (see services/common/registration.py).
 """
 
 import os
-
-from services.common.logconfig import configure_logging
-from services.common.registration import Registration
+import subprocess
+import sys
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -30,19 +29,21 @@ accesslog = None
 errorlog = "-"
 
 
-_registration: Registration | None = None
+_heartbeat: subprocess.Popen | None = None
 
 
 def when_ready(server) -> None:
-    """Start the heartbeat once the master listens."""
-    global _registration
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
-    _registration = Registration.from_env()
-    if _registration is not None:
-        _registration.start()
+    """Start the heartbeat process once the master listens."""
+    global _heartbeat
+    if os.environ.get("REGISTRY_URL"):
+        _heartbeat = subprocess.Popen([sys.executable, "-m", "services.common.registration"])  # noqa: S603
 
 
 def on_exit(server) -> None:
-    """Leave the registry when the instance stops cleanly."""
-    if _registration is not None:
-        _registration.stop()
+    """Stop the heartbeat, which then leaves the registry."""
+    if _heartbeat is not None:
+        _heartbeat.terminate()
+        try:
+            _heartbeat.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _heartbeat.kill()

@@ -1,16 +1,23 @@
 """Register this instance with the registry, keep it registered, and leave on stop.
 
-Gunicorn's master process runs this (see gunicorn_conf.py), so an instance
-registers once however many workers it has.
+Gunicorn's master starts this module as a child process
+(`python -m services.common.registration`, see gunicorn_conf.py), so an
+instance registers once however many workers it has. It is a process rather
+than a thread of the master because the master forks workers at any time: a
+fork copies locks that another thread holds, such as the lock of a buffered
+stdout, and the worker would block on them forever.
 """
 
 import logging
 import os
+import signal
 import socket
+import sys
 import threading
 
 import requests
 
+from .logconfig import configure_logging
 from .settings import env_float, env_str, env_url
 
 log = logging.getLogger(__name__)
@@ -107,9 +114,18 @@ class Registration:
             return False
         return True
 
-    def _run(self) -> None:
+    def run(self, parent_pid: int | None = None) -> None:
+        """Heartbeat in this thread until stop(), or until parent_pid is no longer the parent."""
+        self._run(parent_pid)
+
+    def _run(self, parent_pid: int | None = None) -> None:
         registered = False
         while not self._stop.is_set():
+            if parent_pid is not None and os.getppid() != parent_pid:
+                # The gunicorn master died without stopping this process.
+                log.warning("the master of %s is gone, stopping the heartbeat", self.url)
+                return
+
             beat_ok = self.beat()
             if beat_ok and not registered:
                 log.info(
@@ -120,3 +136,20 @@ class Registration:
             # Until the first registration succeeds, retry quickly: the
             # workers are still starting.
             self._stop.wait(self.interval_s if registered else 0.5)
+
+
+def main() -> int:
+    """Heartbeat for the instance described by the environment until SIGTERM."""
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    registration = Registration.from_env()
+    if registration is None:
+        return 0
+
+    signal.signal(signal.SIGTERM, lambda *_: registration._stop.set())
+    registration.run(parent_pid=os.getppid())
+    registration.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
