@@ -1,11 +1,21 @@
 -- wrk script of every benchmark scenario.
 --
--- Usage: wrk -s bench/load.lua URL -- SCENARIO DATA_FILE RATE OFFSET
+-- Usage: wrk -s bench/load.lua URL -- SCENARIO DATA_FILE RATE OFFSET [SEND_S JOB_FILE]
 --   SCENARIO   ceiling, post, user_timeline, home, compose, like, vote, mix,
---              async or home_as (DATA_FILE's `home_user` reads its own home)
+--              login, async or home_as (DATA_FILE's `home_user` reads its own
+--              home)
 --   DATA_FILE  a Lua file returning the data table that bench/run.py writes
 --   RATE       requests per second of the whole run, or 0 for no limit
---   OFFSET     first pair number of like and vote, so runs never repeat a pair
+--   OFFSET     first sequence number of like, vote and login, so runs never
+--              repeat a like or vote pair or a login account
+--   SEND_S     async only: send for this many seconds, then only wait for
+--              the responses, so every request sent gets its response
+--   JOB_FILE   async only: each thread appends the job id of every 202 it
+--              receives to JOB_FILE.THREAD_INDEX
+--
+-- Sequence numbers interleave the threads (number = OFFSET + counter *
+-- threads + thread index), so a run uses the numbers from OFFSET to OFFSET +
+-- threads * (max_counter + 1), and bench/run.py starts the next run there.
 --
 -- Fixed rate: wrk 4.1 has no rate option, so each thread keeps its own
 -- schedule of send times, RATE / threads per second, and delay() holds each
@@ -28,9 +38,6 @@ local function now_ms()
     return tonumber(timespec.tv_sec) * 1000 + tonumber(timespec.tv_nsec) / 1e6
 end
 
--- Pair numbers of like and vote that one thread may use in one run.
-local PAIRS_PER_THREAD = 200000
-
 local threads = {}
 local next_thread_index = 0
 
@@ -40,23 +47,49 @@ function setup(thread)
     table.insert(threads, thread)
 end
 
-local scenario, data, interval_ms, next_slot_ms, counter, pair_base
+local scenario, data, interval_ms, next_slot_ms, offset, stop_sending_ms, job_file
+-- Globals, so done() can read them with thread:get(): requests built and
+-- responses with status 202, per thread.
+counter = 0
+accepted = 0
+
+-- Record the job id of every accepted async post. wrk parses response bodies
+-- only when the script defines response(), so init() defines it for async.
+local function record_job(status, headers, body)
+    if status ~= 202 then
+        return
+    end
+    accepted = accepted + 1
+    local job_id = body and body:match('"job_id"%s*:%s*"([^"]+)"')
+    job_file:write((job_id or "missing"), "\n")
+    job_file:flush()
+end
 
 function init(args)
     scenario = args[1]
     data = dofile(args[2])
     local rate = tonumber(args[3])
-    local offset = tonumber(args[4])
+    offset = tonumber(args[4])
     counter = 0
-    pair_base = offset + thread_index * PAIRS_PER_THREAD
     math.randomseed(1000 + thread_index + offset)
     if rate > 0 then
         interval_ms = 1000 * data.threads / rate
         next_slot_ms = now_ms() + math.random() * interval_ms
     end
+    if scenario == "async" then
+        stop_sending_ms = now_ms() + 1000 * tonumber(args[5])
+        job_file = assert(io.open(args[6] .. "." .. thread_index, "w"))
+        response = record_job
+    end
 end
 
+-- Hold requests past the send window for longer than the run lasts.
+local NEVER_MS = 3600 * 1000
+
 function delay()
+    if stop_sending_ms and now_ms() >= stop_sending_ms then
+        return NEVER_MS
+    end
     if not interval_ms then
         return 0
     end
@@ -88,6 +121,11 @@ end
 
 local function random_post_path()
     return "/posts/" .. math.random(data.first_post_id, data.last_post_id)
+end
+
+-- The sequence number of this thread's current request across all runs.
+local function sequence_number()
+    return offset + (counter - 1) * data.threads + thread_index
 end
 
 local function random_actor()
@@ -137,9 +175,16 @@ builders.async = function()
     return send_json("POST", "timelines.localhost", "/compose/async/post", auth, body)
 end
 
+-- Each account is used once until all have been, so the users service has
+-- no verified password cached and checks the password with Argon2id.
+builders.login = function()
+    local number = sequence_number() % #data.login_auths + 1
+    return get("users.localhost", "/user/authenticate", data.login_auths[number])
+end
+
 -- Pair p likes post first + p / actors with actor p % actors: unique per p.
 builders.like = function()
-    local pair = pair_base + counter
+    local pair = sequence_number()
     local actor = pair % #data.actors + 1
     local post_count = data.last_post_id - data.first_post_id + 1
     local post_id = data.first_post_id + math.floor(pair / #data.actors) % post_count
@@ -148,7 +193,7 @@ builders.like = function()
 end
 
 builders.vote = function()
-    local pair = pair_base + counter
+    local pair = sequence_number()
     local actor = pair % #data.actors + 1
     local poll = data.polls[math.floor(pair / #data.actors) % #data.polls + 1]
     local body = string.format(
@@ -174,6 +219,11 @@ function request()
 end
 
 function done(summary, latency, requests)
+    local max_counter, total_accepted = 0, 0
+    for _, thread in ipairs(threads) do
+        max_counter = math.max(max_counter, thread:get("counter") or 0)
+        total_accepted = total_accepted + (thread:get("accepted") or 0)
+    end
     local errors = summary.errors
     local error_count = errors.connect + errors.read + errors.write + errors.status + errors.timeout
     local percentiles = {}
@@ -183,9 +233,11 @@ function done(summary, latency, requests)
     io.write(string.format(
         'BENCH_RESULT {"requests": %d, "duration_s": %.3f, "errors": %d, '
             .. '"error_kinds": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, '
-            .. '"latency_ms": {%s}, "mean_ms": %.3f, "max_ms": %.3f}\n',
+            .. '"latency_ms": {%s}, "mean_ms": %.3f, "max_ms": %.3f, '
+            .. '"max_counter": %d, "accepted": %d}\n',
         summary.requests, summary.duration / 1e6, error_count,
         errors.connect, errors.read, errors.write, errors.status, errors.timeout,
-        table.concat(percentiles, ", "), latency.mean / 1000, latency.max / 1000
+        table.concat(percentiles, ", "), latency.mean / 1000, latency.max / 1000,
+        max_counter, total_accepted
     ))
 end

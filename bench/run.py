@@ -25,10 +25,17 @@ CONNECTIONS = 16
 # Posts loaded before the first home-timeline scale measurement.
 SMALL_POST_COUNT = 10_000
 ASYNC_RATE = 200
+# After its send window the async run waits this long, so every request sent
+# gets its response or times out (wrk's timeout is 5 s).
+ASYNC_RESPONSE_WAIT_S = 6
 # Maximum wait for the timeline worker to insert every accepted async post.
 ASYNC_DRAIN_TIMEOUT_S = 120
-# Like and vote runs take pair numbers from disjoint blocks (see load.lua).
-PAIR_BLOCK = THREADS * 200_000
+# The password-check scenario logs in as these accounts in turn, so no
+# verified password is cached until it has used them all. The results record
+# how many it used.
+LOGIN_ACCOUNTS = 5_000
+# Scenarios that take sequence numbers (see load.lua) and must not reuse them.
+SEQUENCED = ("like", "vote", "login")
 # The scenarios measured at saturation and at half that rate.
 SCENARIOS = [
     ("ceiling", "ceiling"),
@@ -40,6 +47,9 @@ SCENARIOS = [
     ("vote", "vote"),
     ("mix", "mix 60/30/10"),
 ]
+# Measured last, because the users service is still busy with queued
+# password checks for some seconds after this scenario's runs end.
+LOGIN_SCENARIO = ("login", f"password check, {LOGIN_ACCOUNTS:,} accounts")
 MODES = {
     "quick": {"posts": 100_000, "duration_s": 8, "warmup_s": 2},
     "full": {"posts": 1_000_000, "duration_s": 30, "warmup_s": 5},
@@ -69,17 +79,20 @@ class Runner:
         self.duration_s = duration_s
         self.warmup_s = warmup_s
         self.data_file = args.work_dir / "data.lua"
-        self.pair_offset = 0
+        # Next unused sequence number per scenario in SEQUENCED.
+        self.offsets = dict.fromkeys(SEQUENCED, 0)
 
     def write_data(self, manifest: dict, run_id: str, extra: dict | None = None) -> None:
         """Write the Lua table that load.lua reads: accounts, credentials, posts and polls."""
         password = manifest["password"]
         actors = manifest["actors"]
+        login_names = generate.regular_names(manifest["users"])[:LOGIN_ACCOUNTS]
         table = {
             "threads": THREADS,
             "run_id": run_id,
             "actors": actors,
             "auths": [basic(name, password) for name in actors],
+            "login_auths": [basic(name, password) for name in login_names],
             "authors": actors[:16] + [f"{generate.USER_PREFIX}{n:06d}" for n in range(16)],
             "first_post_id": manifest["first_post_id"],
             "last_post_id": manifest["last_post_id"],
@@ -88,9 +101,11 @@ class Runner:
         }
         self.data_file.write_text("return " + to_lua(table) + "\n")
 
-    def wrk(self, scenario: str, url: str, rate: float, duration_s: int) -> dict:
+    def wrk(
+        self, scenario: str, url: str, rate: float, duration_s: int, extra: list[str] = ()
+    ) -> dict:
         """Run wrk once and return its BENCH_RESULT, with the achieved rate."""
-        self.pair_offset += PAIR_BLOCK
+        offset = self.offsets.get(scenario, 0)
         command = [
             "wrk",
             f"--threads={THREADS}",
@@ -103,7 +118,8 @@ class Runner:
             scenario,
             str(self.data_file),
             str(rate),
-            str(self.pair_offset),
+            str(offset),
+            *extra,
         ]
         completed = subprocess.run(  # noqa: S603 - fixed arguments, no shell
             command, capture_output=True, text=True, timeout=duration_s + 60, check=False
@@ -115,6 +131,8 @@ class Runner:
                 f"{completed.stdout[-2000:]}{completed.stderr[-2000:]}"
             )
         result = json.loads(match.group(1))
+        if scenario in self.offsets:
+            self.offsets[scenario] = offset + THREADS * (result["max_counter"] + 1)
         result["rps"] = result["requests"] / result["duration_s"]
         result["target_rps"] = rate
         result["load_average"] = os.getloadavg()[0]
@@ -138,7 +156,13 @@ class Runner:
             f"p99 {fixed['latency_ms']['99']:.1f} ms, {fixed['errors']} errors",
             flush=True,
         )
-        return {"key": key, "label": label, "saturation": saturation, "fixed": fixed}
+        result = {"key": key, "label": label, "saturation": saturation, "fixed": fixed}
+        if scenario == "login":
+            # Past LOGIN_ACCOUNTS sequence numbers, accounts repeat and some
+            # checks may hit the users service's cache of verified passwords.
+            result["accounts_used"] = self.offsets["login"]
+            result["accounts"] = LOGIN_ACCOUNTS
+        return result
 
     def scale(self, manifest: dict, posts: int) -> list[dict]:
         """Measure the home timeline of the accounts following 10, 100 and 1,000 others."""
@@ -157,12 +181,31 @@ class Runner:
         return results
 
     def async_end_to_end(self, manifest: dict) -> dict:
-        """Post at ASYNC_RATE per second, then time each post from send to insert."""
+        """Post at ASYNC_RATE per second, then time each post from send to insert.
+
+        load.lua records the job id of every 202, and the worker records the
+        job id of every post it inserts in post_jobs, so the check compares
+        the two sets: each accepted job must have inserted exactly one post
+        of this run, and no post of this run may come from another job.
+        """
         run_id = f"r{int(time.time())}"
         self.write_data(manifest, run_id)
+        job_file = self.args.work_dir / f"async-jobs-{run_id}"
         print(f"scenario async post: {ASYNC_RATE} posts/s for {self.duration_s} s", flush=True)
-        sent = self.wrk("async", self.args.api_url, ASYNC_RATE, self.duration_s)
-        accepted = sent["requests"] - sent["errors"]
+        # Every timelines worker process caches the actors' verified passwords
+        # first, so no post waits for a password check.
+        self.wrk("home", self.args.api_url, 0, self.warmup_s)
+        sent = self.wrk(
+            "async",
+            self.args.api_url,
+            ASYNC_RATE,
+            self.duration_s + ASYNC_RESPONSE_WAIT_S,
+            [str(self.duration_s), str(job_file)],
+        )
+        sent["rps"] = sent["requests"] / self.duration_s
+        accepted_jobs = []
+        for path in sorted(self.args.work_dir.glob(f"{job_file.name}.*")):
+            accepted_jobs += path.read_text().split()
 
         marker = f"bench async {run_id}-%"
         rows: list = []
@@ -171,27 +214,37 @@ class Runner:
             while time.monotonic() < deadline:
                 rows = conn.execute(
                     """
-                    SELECT text, extract(epoch FROM created_at) * 1000
-                    FROM posts WHERE text LIKE %s
+                    SELECT p.text, extract(epoch FROM p.created_at) * 1000, j.job_id::text
+                    FROM posts p LEFT JOIN post_jobs j ON j.post_id = p.id
+                    WHERE p.text LIKE %s
                     """,
                     (marker,),
                 ).fetchall()
-                if len(rows) >= accepted:
+                if len(rows) >= len(accepted_jobs):
                     break
                 time.sleep(1)
-        markers = [text.split(" sent_ms=")[0] for text, _ in rows]
-        delays = sorted(float(at) - float(text.split("sent_ms=")[1]) for text, at in rows)
+        markers = [text.split(" sent_ms=")[0] for text, _, _ in rows]
+        inserted_jobs = [job for _, _, job in rows]
+        delays = sorted(float(at) - float(text.split("sent_ms=")[1]) for text, at, _ in rows)
+        accepted_set = set(accepted_jobs)
         result = {
             "rate": ASYNC_RATE,
             "sent": sent,
-            "accepted": accepted,
+            "accepted": len(accepted_jobs),
+            "accepted_distinct": len(accepted_set),
             "inserted": len(rows),
             "distinct": len(set(markers)),
+            "accepted_not_inserted": len(accepted_set - set(inserted_jobs)),
+            "inserted_not_accepted": sum(1 for job in inserted_jobs if job not in accepted_set),
             "latency_ms": {str(p): percentile(delays, p) for p in (50, 90, 99)},
         }
         print(
-            f"  accepted {accepted}, inserted {len(rows)} ({len(set(markers))} distinct), "
-            f"p50 {result['latency_ms']['50']:.0f} ms, p99 {result['latency_ms']['99']:.0f} ms",
+            f"  {result['accepted']} job ids of 202 responses ({sent['accepted']} counted), "
+            f"{len(rows)} posts inserted ({result['distinct']} distinct), "
+            f"{result['accepted_not_inserted']} accepted but not inserted, "
+            f"{result['inserted_not_accepted']} inserted but not accepted, "
+            f"p50 {ms_text(result['latency_ms']['50'])} ms, "
+            f"p99 {ms_text(result['latency_ms']['99'])} ms",
             flush=True,
         )
         return result
@@ -208,6 +261,10 @@ def to_lua(value) -> str:
     if isinstance(value, list):
         return "{" + ", ".join(to_lua(item) for item in value) + "}"
     return json.dumps(value)
+
+
+def ms_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -255,6 +312,8 @@ def main(argv: list[str]) -> int:
         url = args.ceiling_url if key == "ceiling" else args.api_url
         scenarios.append(runner.measure(key, label, key, url))
     async_result = runner.async_end_to_end(manifest)
+    key, label = LOGIN_SCENARIO
+    scenarios.append(runner.measure(key, label, key, args.api_url))
 
     results = {
         "mode": args.mode,
