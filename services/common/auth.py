@@ -8,6 +8,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +76,10 @@ class CredentialCache:
     Entries are keyed by an HMAC of username and password under a key that
     lives only in this process, so the cache never holds a password or a
     value from which one could be checked offline.
+
+    Callers that miss wrap the check and put() in verifying(key), so
+    concurrent requests with the same credentials wait for one check instead
+    of each running its own Argon2id verification.
     """
 
     def __init__(self, ttl_seconds: float, max_entries: int = 10_000):
@@ -82,6 +88,8 @@ class CredentialCache:
         self._secret = secrets.token_bytes(32)
         self._entries: OrderedDict[bytes, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        # Per-key lock and the number of threads holding or waiting for it.
+        self._checks: dict[bytes, tuple[threading.Lock, int]] = {}
 
     def key(self, credentials: Credentials) -> bytes:
         """Derive the cache key of a username and password."""
@@ -110,6 +118,28 @@ class CredentialCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+    @contextmanager
+    def verifying(self, key: bytes) -> Iterator[None]:
+        """Hold the lock of key while this thread checks those credentials.
+
+        Only requests with the same username and password share a lock, so a
+        wrong password never delays a right one. Call get() again inside:
+        another thread may have stored the entry while this one waited.
+        """
+        with self._lock:
+            lock, users = self._checks.get(key, (threading.Lock(), 0))
+            self._checks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, users = self._checks[key]
+                if users == 1:
+                    del self._checks[key]
+                else:
+                    self._checks[key] = (lock, users - 1)
 
     def clear(self) -> None:
         """Forget every entry."""

@@ -28,6 +28,13 @@ class UsersClient(ServiceClient):
         if cached is not None:
             return cached
 
+        with self.credentials.verifying(key):
+            cached = self.credentials.get(key)
+            if cached is not None:
+                return cached
+            return self._verify(credentials, key)
+
+    def _verify(self, credentials: Credentials, key: bytes) -> dict[str, Any]:
         token = f"{credentials.username}:{credentials.password}".encode()
         response = self.get(
             "/user/authenticate",

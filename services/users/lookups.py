@@ -4,7 +4,7 @@ import math
 
 import psycopg
 
-from services.common.auth import request_credentials
+from services.common.auth import Credentials, request_credentials
 from services.common.errors import ApiError, not_found, unauthorized
 from services.common.validation import USERNAME_PATTERN
 
@@ -62,6 +62,17 @@ def authenticated_user() -> data.Row:
     key = cache.key(credentials)
     if user is not None and cache.get(key) == user["password_hash"]:
         return user
+
+    with cache.verifying(key):
+        if user is not None and cache.get(key) == user["password_hash"]:
+            return user
+        return _verify(credentials, user, key)
+
+
+def _verify(credentials: Credentials, user: data.Row | None, key: bytes) -> data.Row:
+    """Check the password with Argon2id, counting a failure, and cache it when it matches."""
+    cache = state().credentials
+    settings = state().settings
 
     # Counted as a failure before the slow check, so concurrent guesses
     # cannot all pass a count that none of them has added to yet.

@@ -1,6 +1,8 @@
 """Unit tests of credential parsing, cursors and field checks."""
 
 import base64
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -69,6 +71,55 @@ def test_credential_cache_evicts_oldest():
 
     assert cache.get(keys[0]) is None
     assert cache.get(keys[2]) == keys[2]
+
+
+def test_credential_cache_one_check_per_key():
+    cache = CredentialCache(ttl_seconds=60)
+    key = cache.key(Credentials("ada", "pw"))
+    checks = []
+    start = threading.Barrier(4)
+
+    def authenticate():
+        start.wait(timeout=5)
+        if cache.get(key) is not None:
+            return
+        with cache.verifying(key):
+            if cache.get(key) is None:
+                checks.append(threading.get_ident())
+                time.sleep(0.05)
+                cache.put(key, "user")
+
+    threads = [threading.Thread(target=authenticate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=5)
+
+    assert len(checks) == 1
+    assert cache.get(key) == "user"
+    assert cache._checks == {}
+
+
+def test_credential_cache_other_key_not_blocked():
+    cache = CredentialCache(ttl_seconds=60)
+    right, wrong = (cache.key(Credentials("ada", password)) for password in ("pw", "guess"))
+    check_started = threading.Event()
+    released = threading.Event()
+
+    def check_wrong_password():
+        with cache.verifying(wrong):
+            check_started.set()
+            released.wait(timeout=5)
+
+    thread = threading.Thread(target=check_wrong_password)
+    thread.start()
+    assert check_started.wait(timeout=5)
+    with cache.verifying(right):
+        entered_while_checking = thread.is_alive()
+        released.set()
+    thread.join(timeout=5)
+
+    assert entered_while_checking
 
 
 def test_cursor_round_trip_keeps_microseconds():
