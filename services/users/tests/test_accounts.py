@@ -1,6 +1,7 @@
 """Tests of account creation, authentication, update and deletion."""
 
 import base64
+import logging
 
 import psycopg
 import pytest
@@ -290,3 +291,20 @@ def test_body_over_64_kib_413_json(client, users_database):
     }
     with psycopg.connect(users_database) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+
+
+def test_logs_hold_no_secret_or_body(client, caplog):
+    caplog.set_level(logging.DEBUG)
+    create_user(client, "ada", password="hunter2-secret")
+
+    client.get("/user/authenticate", headers=basic("ada", "hunter2-secret"))
+    client.get("/user/authenticate", headers=basic("ada", "wrong-secret"))
+    client.put(
+        "/user/update",
+        json={"user_id": 1, "column": "bio", "content": "body-marker"},
+        headers=basic("ada", "hunter2-secret"),
+    )
+
+    token = basic("ada", "hunter2-secret")["Authorization"].split()[1]
+    for forbidden in ("hunter2-secret", "wrong-secret", token, "body-marker", "$argon2"):
+        assert forbidden not in caplog.text
