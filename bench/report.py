@@ -182,8 +182,9 @@ def write_report(results: dict) -> None:
         f"- Command: `{results['command']}`, started {results['started_at']}, "
         f"took {results['elapsed_s']} s",
         f"- Machine: {os.cpu_count()} cores, {cpu_model()}, "
-        f"load average {os.getloadavg()[0]:.1f} when the report was written "
-        "(the machine is shared, see the load column)",
+        f"load average {results.get('load_before') or 'not recorded'} (1, 5, 15 min) "
+        f"before the stack started, {os.getloadavg()[0]:.1f} when the report was written "
+        "(the machine is shared, and the stack itself loads it; see the load column)",
         "- Versions: " + ", ".join(f"{name} {value}" for name, value in versions()),
         f"- wrk: {results['threads']} threads, {results['connections']} connections, "
         f"{results['duration_s']} s per measurement after a warm-up",

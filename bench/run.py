@@ -68,6 +68,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--work-dir", type=Path, required=True, help="folder for run files")
     parser.add_argument("--results", type=Path, required=True, help="JSON file to write")
     parser.add_argument("--command", default="", help="command line to record in the results")
+    parser.add_argument(
+        "--load-before",
+        default="",
+        help="load averages (1, 5, 15 min) before the stack started, to record in the results",
+    )
     return parser.parse_args(argv)
 
 
@@ -320,6 +325,7 @@ def main(argv: list[str]) -> int:
         "command": args.command,
         "started_at": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)),
         "elapsed_s": round(time.time() - started),
+        "load_before": args.load_before,
         "threads": THREADS,
         "connections": CONNECTIONS,
         "duration_s": mode["duration_s"],
