@@ -46,8 +46,8 @@ POST_SPAN = timedelta(days=365)
 LIKES_PER_POST = 0.2
 # The vote scenario uses actor x poll pairs in turn, so it can send at most
 # ACTOR_COUNT * POLL_COUNT votes in one bench run without a 409. More polls
-# would slow every vote: the emulator (moto 5.2.5) copies its tables in each
-# transaction, and with 5,000 polls a vote took 150 to 1,300 ms unloaded.
+# would slow every vote: moto 5.2.5's transact_write_items deep-copies each
+# table it touches, and with 5,000 polls a vote took 150 to 1,300 ms unloaded.
 POLL_COUNT = 500
 # The last ACTOR_COUNT regular accounts like, vote and post during the load
 # scenarios, so the generated likes never include them and no pair repeats.
