@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -80,13 +80,27 @@ class CredentialCache:
     Callers that miss wrap the check and put() in verifying(key), so
     concurrent requests with the same credentials wait for one check instead
     of each running its own Argon2id verification.
+
+    In the last REFRESH_FRACTION of an entry's lifetime, lookup() marks it for
+    refresh: one request checks the credentials again while the others keep
+    using the entry, which is still valid, so an expiry does not stall every
+    request of that account. No entry is used past ttl_seconds.
     """
 
-    def __init__(self, ttl_seconds: float, max_entries: int = 10_000):
+    REFRESH_FRACTION = 0.2
+
+    def __init__(
+        self,
+        ttl_seconds: float,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
+        self._clock = clock
         self._secret = secrets.token_bytes(32)
-        self._entries: OrderedDict[bytes, tuple[float, Any]] = OrderedDict()
+        # Key to (refresh time, expiry time, value), in seconds of clock().
+        self._entries: OrderedDict[bytes, tuple[float, float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         # Per-key lock and the number of threads holding or waiting for it.
         self._checks: dict[bytes, tuple[threading.Lock, int]] = {}
@@ -98,42 +112,60 @@ class CredentialCache:
 
     def get(self, key: bytes) -> Any | None:
         """Return the value stored under key, unless it has expired."""
+        return self.lookup(key)[0]
+
+    def lookup(self, key: bytes) -> tuple[Any | None, bool]:
+        """Return the value stored under key, or None, and whether it is due for a refresh."""
+        now = self._clock()
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                return None
-            expires_at, value = entry
-            if expires_at < time.monotonic():
+                return None, False
+            refresh_at, expires_at, value = entry
+            if expires_at < now:
                 del self._entries[key]
-                return None
-            return value
+                return None, False
+            return value, refresh_at <= now
+
+    def discard(self, key: bytes) -> None:
+        """Forget the entry of key, if any."""
+        with self._lock:
+            self._entries.pop(key, None)
 
     def put(self, key: bytes, value: Any) -> None:
         """Store value under key, evicting the oldest entry when full."""
         if self.ttl_seconds <= 0:
             return
 
+        now = self._clock()
+        refresh_at = now + self.ttl_seconds * (1 - self.REFRESH_FRACTION)
         with self._lock:
-            self._entries[key] = (time.monotonic() + self.ttl_seconds, value)
+            self._entries[key] = (refresh_at, now + self.ttl_seconds, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
     @contextmanager
-    def verifying(self, key: bytes) -> Iterator[None]:
+    def verifying(self, key: bytes, wait: bool = True) -> Iterator[bool]:
         """Hold the lock of key while this thread checks those credentials.
 
-        Only requests with the same username and password share a lock, so a
-        wrong password never delays a right one. Call get() again inside:
-        another thread may have stored the entry while this one waited.
+        Yields whether this thread holds the lock: always with wait, and with
+        wait=False only when no other thread is checking the same
+        credentials. Only requests with the same username and password share
+        a lock, so a wrong password never delays a right one. Call lookup()
+        again inside, because another thread may have stored the entry while
+        this one waited.
         """
         with self._lock:
             lock, users = self._checks.get(key, (threading.Lock(), 0))
             self._checks[key] = (lock, users + 1)
+        acquired = False
         try:
-            with lock:
-                yield
+            acquired = lock.acquire(blocking=wait)
+            yield acquired
         finally:
+            if acquired:
+                lock.release()
             with self._lock:
                 lock, users = self._checks[key]
                 if users == 1:

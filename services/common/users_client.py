@@ -24,13 +24,17 @@ class UsersClient(ServiceClient):
     def authenticate(self, credentials: Credentials) -> dict[str, Any]:
         """Return the account of these credentials, or raise a 401 or a 503."""
         key = self.credentials.key(credentials)
-        cached = self.credentials.get(key)
-        if cached is not None:
+        cached, due = self.credentials.lookup(key)
+        if cached is not None and not due:
             return cached
 
-        with self.credentials.verifying(key):
-            cached = self.credentials.get(key)
-            if cached is not None:
+        # A valid entry due for a refresh waits for no one: if another thread
+        # is already checking these credentials, this request uses the entry.
+        with self.credentials.verifying(key, wait=cached is None) as checking:
+            if not checking:
+                return cached
+            cached, due = self.credentials.lookup(key)
+            if cached is not None and not due:
                 return cached
             return self._verify(credentials, key)
 
@@ -41,8 +45,10 @@ class UsersClient(ServiceClient):
             headers={"Authorization": "Basic " + base64.b64encode(token).decode("ascii")},
         )
         if response.status_code == 401:
+            self.credentials.discard(key)
             raise unauthorized("invalid username or password")
         if response.status_code == 429:
+            self.credentials.discard(key)
             raise _throttled(response)
         user = self.json(response, "/user/authenticate")
 

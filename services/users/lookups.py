@@ -60,11 +60,18 @@ def authenticated_user() -> data.Row:
         user = data.find_user(conn, credentials.username)
 
     key = cache.key(credentials)
-    if user is not None and cache.get(key) == user["password_hash"]:
+    cached_hash, due = cache.lookup(key)
+    matches = user is not None and cached_hash == user["password_hash"]
+    if matches and not due:
         return user
 
-    with cache.verifying(key):
-        if user is not None and cache.get(key) == user["password_hash"]:
+    # A valid entry due for a refresh waits for no one: if another thread is
+    # already checking these credentials, this request uses the entry.
+    with cache.verifying(key, wait=not matches) as checking:
+        if not checking:
+            return user
+        cached_hash, due = cache.lookup(key)
+        if user is not None and cached_hash == user["password_hash"] and not due:
             return user
         return _verify(credentials, user, key)
 
@@ -84,12 +91,14 @@ def _verify(credentials: Credentials, user: data.Row | None, key: bytes) -> data
             settings.login_failure_window_s,
         )
     if failure_id is None:
+        cache.discard(key)
         raise _too_many_failures(credentials.username, retry_after_s)
 
     if user is None:
         spend_verification_time(credentials.password)
         raise unauthorized("invalid username or password")
     if not verify_password(user["password_hash"], credentials.password):
+        cache.discard(key)
         raise unauthorized("invalid username or password")
 
     with connection() as conn:

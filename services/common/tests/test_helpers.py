@@ -122,6 +122,56 @@ def test_credential_cache_other_key_not_blocked():
     assert entered_while_checking
 
 
+def test_credential_cache_refresh_window():
+    now = [100.0]
+    cache = CredentialCache(ttl_seconds=10, clock=lambda: now[0])
+    key = cache.key(Credentials("ada", "pw"))
+    cache.put(key, "user")
+
+    now[0] = 107.9
+    assert cache.lookup(key) == ("user", False)
+    now[0] = 108.0
+    assert cache.lookup(key) == ("user", True)
+    now[0] = 110.1
+    assert cache.lookup(key) == (None, False)
+
+
+def test_credential_cache_discard():
+    cache = CredentialCache(ttl_seconds=60)
+    key = cache.key(Credentials("ada", "pw"))
+    cache.put(key, "user")
+
+    cache.discard(key)
+
+    assert cache.get(key) is None
+
+
+def test_credential_cache_no_wait_while_checking():
+    cache = CredentialCache(ttl_seconds=60)
+    key = cache.key(Credentials("ada", "pw"))
+    check_started = threading.Event()
+    released = threading.Event()
+
+    def check():
+        with cache.verifying(key) as checking:
+            assert checking
+            check_started.set()
+            released.wait(timeout=5)
+
+    thread = threading.Thread(target=check)
+    thread.start()
+    assert check_started.wait(timeout=5)
+    with cache.verifying(key, wait=False) as checking_too:
+        released.set()
+    thread.join(timeout=5)
+    with cache.verifying(key, wait=False) as checking_after:
+        pass
+
+    assert not checking_too
+    assert checking_after
+    assert cache._checks == {}
+
+
 def test_cursor_round_trip_keeps_microseconds():
     cursor = Cursor(datetime(2026, 12, 4, 19, 16, 45, 123456, tzinfo=UTC), 42)
 

@@ -8,6 +8,36 @@ from services.common.errors import ApiError
 from services.common.users_client import UsersClient
 
 
+def test_authenticate_due_entry_used_while_checking():
+    # Nothing listens on the discard port, so a request would raise a 503.
+    client = UsersClient("http://127.0.0.1:9", timeout_s=1.0, auth_cache_ttl_s=60.0)
+    client.credentials.REFRESH_FRACTION = 1.0
+    credentials = Credentials("ada", "password")
+    key = client.credentials.key(credentials)
+    client.credentials.put(key, {"username": "ada"})
+
+    with client.credentials.verifying(key):
+        user = client.authenticate(credentials)
+
+    assert user == {"username": "ada"}
+
+
+def test_authenticate_refresh_401_discards_entry(users_service, make_user):
+    make_user("refreshed_ada")
+    client = UsersClient(users_service.url, timeout_s=5.0, auth_cache_ttl_s=60.0)
+    client.credentials.REFRESH_FRACTION = 1.0
+    # An entry verified before the password changed, now due for a refresh.
+    credentials = Credentials("refreshed_ada", "old password")
+    key = client.credentials.key(credentials)
+    client.credentials.put(key, {"username": "refreshed_ada"})
+
+    with pytest.raises(ApiError) as raised:
+        client.authenticate(credentials)
+
+    assert raised.value.status == 401
+    assert client.credentials.get(key) is None
+
+
 def test_authenticate_passes_on_throttle_429(users_service, make_user):
     make_user("throttled_ada")
     budget = 10

@@ -6,6 +6,9 @@ import logging
 import psycopg
 import pytest
 
+from services.common.auth import Credentials
+from services.users import lookups
+
 from .conftest import basic, create_user
 
 
@@ -99,6 +102,45 @@ def test_authenticate_valid_credentials(client):
 
     assert response.status_code == 200
     assert response.get_json() == user
+
+
+def test_authenticate_due_entry_checks_again(app, client, monkeypatch):
+    create_user(client, "ada")
+    cache = app.extensions["users"].credentials
+    monkeypatch.setattr(cache, "REFRESH_FRACTION", 1.0)
+    checks = []
+    original_verify = lookups.verify_password
+
+    def counting_verify(password_hash, password):
+        checks.append(password)
+        return original_verify(password_hash, password)
+
+    monkeypatch.setattr(lookups, "verify_password", counting_verify)
+
+    first = client.get("/user/authenticate", headers=basic("ada", "password"))
+    second = client.get("/user/authenticate", headers=basic("ada", "password"))
+
+    assert first.status_code == 200
+    assert second.status_code == 200
+    assert len(checks) == 2
+
+
+def test_authenticate_due_entry_used_while_checking(app, client, monkeypatch):
+    create_user(client, "ada")
+    cache = app.extensions["users"].credentials
+    client.get("/user/authenticate", headers=basic("ada", "password"))
+    monkeypatch.setattr(cache, "REFRESH_FRACTION", 1.0)
+    key = cache.key(Credentials("ada", "password"))
+    cache.put(key, cache.get(key))
+
+    def failing_verify(password_hash, password):
+        raise AssertionError("a due entry was checked while another check held its lock")
+
+    monkeypatch.setattr(lookups, "verify_password", failing_verify)
+    with cache.verifying(key):
+        response = client.get("/user/authenticate", headers=basic("ada", "password"))
+
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize(
