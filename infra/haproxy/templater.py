@@ -162,7 +162,7 @@ def reload_haproxy(settings: TemplaterSettings) -> None:
 
 
 def fetch_map(settings: TemplaterSettings) -> dict[str, dict[str, bool]] | None:
-    """Return the registry's map, or None when the registry does not answer."""
+    """Return the registry's map, or None when the registry does not respond."""
     try:
         response = requests.get(f"{settings.registry_url}/services", timeout=2)
         response.raise_for_status()

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DatabaseSettings:
-    """How a service reaches its Postgres database."""
+    """Connection settings of a service's Postgres database."""
 
     url: str
     pool_min: int

@@ -15,7 +15,7 @@ class ServiceLocator:
     """Choose an instance URL for one service.
 
     The registry's list is cached for cache_ttl_s seconds. When the registry
-    does not answer, the last list is used; with no list yet, or no live
+    does not respond, the last list is used. With no list yet, or no live
     instance, the configured fallback URL is used, so a service still works
     while the registry is briefly down.
     """
@@ -75,5 +75,5 @@ class ServiceLocator:
             self._urls = []
         else:
             log.warning(
-                "registry answered %s to a lookup of %s", response.status_code, self.service
+                "registry returned %s to a lookup of %s", response.status_code, self.service
             )

@@ -49,7 +49,7 @@ def conflict(message: str) -> ApiError:
 
 
 def unavailable(message: str) -> ApiError:
-    """Build a 503 error for a dependency that does not answer."""
+    """Build a 503 error for a dependency that does not respond."""
     return ApiError(503, message)
 
 
@@ -71,7 +71,7 @@ def error_response(status: int, message: str, errors: dict[str, str] | None = No
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Answer every error, Flask's own and unexpected ones included, as JSON."""
+    """Return every error, Flask's own and unexpected ones included, as JSON."""
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):

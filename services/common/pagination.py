@@ -92,7 +92,7 @@ def paged_response(
 ) -> tuple[list[Any], dict[str, str]]:
     """Render one page of rows fetched with LIMIT page.limit + 1, plus its headers.
 
-    The extra row only says whether a next page exists; it is not returned.
+    The extra row only shows whether a next page exists; it is not returned.
     """
     items = [render(row) for row in rows[: page.limit]]
     headers = {}

@@ -3,9 +3,9 @@
 Gunicorn's master starts this module as a child process
 (`python -m services.common.registration`, see gunicorn_conf.py), so an
 instance registers once however many workers it has. It is a process rather
-than a thread of the master because the master forks workers at any time: a
-fork copies locks that another thread holds, such as the lock of a buffered
-stdout, and the worker would block on them forever.
+than a thread of the master, because the master forks workers at any time.
+A fork copies the locks that another thread has taken, such as the lock of a
+buffered stdout, and the new worker would then block on them forever.
 """
 
 import logging
@@ -94,7 +94,7 @@ class Registration:
             health = requests.get(f"{self.url}/health-check", timeout=2)
             if health.status_code != 200:
                 log.warning(
-                    "not registering %s: its health check answered %s", self.url, health.status_code
+                    "not registering %s: its health check returned %s", self.url, health.status_code
                 )
                 return False
 
@@ -109,7 +109,7 @@ class Registration:
 
         if response.status_code != 200:
             log.warning(
-                "the registry answered %s to the heartbeat of %s", response.status_code, self.url
+                "the registry returned %s to the heartbeat of %s", response.status_code, self.url
             )
             return False
         return True

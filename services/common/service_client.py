@@ -31,7 +31,7 @@ class ServiceClient:
         self._local = threading.local()
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> requests.Response:
-        """Send GET path to a live instance; raise a 503 when none answers in time.
+        """Send GET path to a live instance; raise a 503 when none responds in time.
 
         An instance that refuses the connection is skipped for the next one,
         so a stopped instance costs no failed request while the registry
@@ -63,13 +63,13 @@ class ServiceClient:
         """Return the body of a 200 response; raise a 503 for any other status."""
         if response.status_code != 200:
             log.warning(
-                "%s service answered %s to GET %s", self.service, response.status_code, path
+                "%s service returned %s to GET %s", self.service, response.status_code, path
             )
             raise self.down()
         return response.json()
 
     def down(self):
-        """Build the 503 error that says this service is unavailable."""
+        """Build the 503 error for this service being unavailable."""
         return unavailable(f"the {self.service} service is unavailable, try again shortly")
 
     def _session(self) -> requests.Session:

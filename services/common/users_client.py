@@ -13,7 +13,7 @@ class UsersClient(ServiceClient):
     """HTTP client of the users service, with a short cache of verified credentials.
 
     A cached entry lets a changed or deleted password keep working on this
-    instance for up to auth_cache_ttl_s seconds; that is the price of not
+    instance for up to auth_cache_ttl_s seconds. That is the price of not
     paying for a slow password hash on every request.
     """
 

@@ -167,7 +167,7 @@ class LikeStore:
         return [(int(member), int(score)) for member, score in entries]
 
     def answers(self) -> bool:
-        """Return True when Redis answers a PING."""
+        """Return True when Redis replies to a PING."""
         try:
             return bool(self.client.ping())
         except redis.RedisError:

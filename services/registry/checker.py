@@ -63,6 +63,6 @@ class HealthChecker:
             return False
 
         if response.status_code != 200:
-            log.info("health check of %s answered %s", url, response.status_code)
+            log.info("health check of %s returned %s", url, response.status_code)
             return False
         return True

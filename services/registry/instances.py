@@ -62,7 +62,7 @@ class InstanceMap:
         """Count one health check; return "dropped" or "recovered" when that changed.
 
         An instance is dropped only after max_failures failed checks in a row,
-        so one slow answer does not remove it.
+        so one slow response does not remove it.
         """
         with self._lock:
             instance = self._instances[service].get(url)
