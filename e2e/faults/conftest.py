@@ -17,7 +17,15 @@ import pytest
 import requests
 
 from e2e.scaling import conftest as scaling_fixtures
-from e2e.scaling.stack import REPOSITORY_ROOT, SCRIPT_TIMEOUT_S, Stack, WaitTimeout, wait_until
+from e2e.scaling.stack import (
+    REPOSITORY_ROOT,
+    SCRIPT_TIMEOUT_S,
+    Stack,
+    WaitTimeout,
+    service_of,
+    url_port,
+    wait_until,
+)
 from e2e.support import DEFAULT_PASSWORD, User, basic_auth, unique_username
 
 # Seconds for one request of a fault test. A request that takes longer
@@ -118,6 +126,31 @@ def all_healthy(stack: Stack) -> bool:
     return True
 
 
+def settled(stack: Stack) -> bool:
+    """Return True when the registry holds every instance and HAProxy routes to each.
+
+    Passing health checks through HAProxy is not enough after a fault: the
+    registry may have dropped an instance that HAProxy still routes to, and
+    the templater then removes it until the next heartbeat registers it again.
+    """
+    try:
+        for service in SERVICES:
+            expected = {
+                stack.port(instance)
+                for instance in SERVICE_INSTANCES
+                if service_of(instance) == service
+            }
+            registered = {url_port(url) for url in stack.registry_urls(service)}
+            servers = stack.backend_servers(service)
+            if registered != expected or set(servers) != expected:
+                return False
+            if any(row.status != "UP" for row in servers.values()):
+                return False
+    except requests.RequestException:
+        return False
+    return all_healthy(stack)
+
+
 def restore(stack: Stack) -> None:
     """Start whatever component is missing and wait until every service is healthy."""
     names = (*STORES, *SERVICE_INSTANCES, *WORKERS, "registry", "haproxy", "templater")
@@ -125,10 +158,10 @@ def restore(stack: Stack) -> None:
         stack.run_up("--scale", f"timelines={scaling_fixtures.TIMELINES_COUNT}")
     try:
         wait_until(
-            lambda: all_healthy(stack),
+            lambda: settled(stack),
             timeout_s=HEALTHY_TIMEOUT_S,
             interval_s=0.5,
-            description="every service to pass its health check through HAProxy",
+            description="every instance to be registered, routed to and healthy",
         )
     except WaitTimeout as error:
         tails = "\n".join(f"--- {name}\n{stack.log_tail(name)}" for name in SERVICES)
