@@ -127,7 +127,7 @@ def all_healthy(stack: Stack) -> bool:
 
 
 def settled(stack: Stack) -> bool:
-    """Return True when the registry holds every instance and HAProxy routes to each.
+    """Return True when the registry contains every instance and HAProxy routes to each.
 
     Passing health checks through HAProxy is not enough after a fault: the
     registry may have dropped an instance that HAProxy still routes to, and
