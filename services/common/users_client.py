@@ -5,21 +5,27 @@ from typing import Any
 
 from .auth import CredentialCache, Credentials
 from .errors import ApiError, unauthorized
+from .expiring_map import ExpiringMap
 from .service_client import ServiceClient
 from .validation import USERNAME_PATTERN
 
 
 class UsersClient(ServiceClient):
-    """HTTP client of the users service, with a short cache of verified credentials.
+    """HTTP client of the users service, with short caches of verified credentials and usernames.
 
     A cached entry lets a changed or deleted password keep working on this
     instance for up to auth_cache_ttl_s seconds. That is the price of not
-    paying for a slow password hash on every request.
+    paying for a slow password hash on every request. For the same time, a
+    deleted account's name still counts as existing, so that reading a
+    user's posts or likes costs no call to the users service.
     """
 
     def __init__(self, base_url: str, timeout_s: float, auth_cache_ttl_s: float):
         super().__init__("users", base_url, timeout_s)
         self.credentials = CredentialCache(auth_cache_ttl_s)
+        # The spelling of each existing username, keyed by its lower case.
+        # Missing users are not cached, so a new account is found at once.
+        self.spellings = ExpiringMap(auth_cache_ttl_s)
 
     def authenticate(self, credentials: Credentials) -> dict[str, Any]:
         """Return the account of these credentials, or raise a 401 or a 503."""
@@ -65,6 +71,24 @@ class UsersClient(ServiceClient):
         if response.status_code == 404:
             return None
         return self.json(response, path)
+
+    def clear_caches(self) -> None:
+        """Forget every cached credential and username."""
+        self.credentials.clear()
+        self.spellings.clear()
+
+    def existing_username(self, username: str) -> str | None:
+        """Return username as the users service spells it, or None when no such user exists."""
+        key = username.lower()
+        spelling = self.spellings.get(key)
+        if spelling is not None:
+            return spelling
+
+        profile = self.profile(username)
+        if profile is None:
+            return None
+        self.spellings.put(key, profile["username"])
+        return profile["username"]
 
     def following(self, username: str) -> list[str]:
         """Return the usernames of every account that username follows."""

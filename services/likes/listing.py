@@ -19,17 +19,17 @@ def liked_posts(username: str):
     """List the ids of the posts a user likes, newest like first."""
     limit = requested_limit()
     before = _requested_order_cursor()
-    profile = state().users.profile(username)
-    if profile is None:
+    spelling = state().users.existing_username(username)
+    if spelling is None:
         raise not_found(f"user {username} does not exist")
 
-    entries = state().store.liked_posts(profile["username"], before, limit + 1)
+    entries = state().store.liked_posts(spelling, before, limit + 1)
 
     headers = {}
     if len(entries) > limit:
         headers = next_link(limit, str(entries[limit - 1].order))
     posts = [entry.post_id for entry in entries[:limit]]
-    return jsonify({"username": profile["username"], "posts": posts}), 200, headers
+    return jsonify({"username": spelling, "posts": posts}), 200, headers
 
 
 @blueprint.get("/like/popular")

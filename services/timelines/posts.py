@@ -48,7 +48,7 @@ def authenticated_user() -> dict:
 
 def existing_username(username: str) -> str:
     """Return username as the users service spells it, or raise a 404."""
-    profile = state().users.profile(username)
-    if profile is None:
+    spelling = state().users.existing_username(username)
+    if spelling is None:
         raise not_found(f"user {username} does not exist")
-    return profile["username"]
+    return spelling

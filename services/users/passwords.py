@@ -7,11 +7,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 # Argon2id with OWASP's first recommended setting: 2 passes over 19 MiB in
-# one lane, and a random 16-byte salt per hash. argon2-cffi's default (RFC
-# 9106's low-memory profile, 3 passes over 64 MiB in 4 lanes) took about
-# 190 ms per check on the 2-core bench machine, so a few logins a second
-# saturated the users service; this setting takes about 40 ms. Hashes made
-# with other parameters still verify, and are rehashed at the next login.
+# one lane, and a random 16-byte salt per hash. It takes about 40 ms per
+# check on the 2-core bench machine. argon2-cffi's default (3 passes over
+# 64 MiB in 4 lanes) took about 190 ms, so a few logins a second saturated
+# the users service. Hashes made with other parameters still verify, and
+# are rehashed at the next successful login.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 

@@ -4,6 +4,7 @@ import pytest
 import requests
 
 from services.common.auth import Credentials
+from services.common.discovery import ServiceLocator
 from services.common.errors import ApiError
 from services.common.users_client import UsersClient
 
@@ -56,3 +57,27 @@ def test_authenticate_passes_on_throttle_429(users_service, make_user):
     assert raised.value.status == 429
     assert raised.value.message.startswith("too many failed logins for user throttled_ada")
     assert int(raised.value.headers["Retry-After"]) > 0
+
+
+def test_existing_username_cached_spelling(users_service, make_user):
+    make_user("Spelled_Ada")
+    client = UsersClient(users_service.url, timeout_s=5.0, auth_cache_ttl_s=60.0)
+
+    first = client.existing_username("spelled_ada")
+    # Nothing listens on port 9, so only the cache can return the spelling.
+    client.locator = ServiceLocator("users", "http://127.0.0.1:9", registry_url=None)
+    second = client.existing_username("SPELLED_ADA")
+
+    assert first == "Spelled_Ada"
+    assert second == "Spelled_Ada"
+
+
+def test_existing_username_missing_not_cached(users_service, make_user):
+    client = UsersClient(users_service.url, timeout_s=5.0, auth_cache_ttl_s=60.0)
+
+    before = client.existing_username("late_ada")
+    make_user("late_ada")
+    after = client.existing_username("late_ada")
+
+    assert before is None
+    assert after == "late_ada"

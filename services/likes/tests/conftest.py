@@ -86,7 +86,7 @@ def app(session_app, redis_url, users_service, timelines_service, queue_settings
     redis.Redis.from_url(redis_url).flushdb()
     truncate_all(users_service.database_url)
     truncate_all(timelines_service.database_url)
-    session_app.extensions["likes"].users.credentials.clear()
+    session_app.extensions["likes"].users.clear_caches()
     return session_app
 
 

@@ -82,7 +82,7 @@ def app(session_app, store, users_service):
     for table in (store.polls_table, store.votes_table, store.counters_table):
         empty_table(store, table)
     truncate_all(users_service.database_url)
-    session_app.extensions["polls"].users.credentials.clear()
+    session_app.extensions["polls"].users.clear_caches()
     return session_app
 
 

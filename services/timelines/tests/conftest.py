@@ -53,7 +53,7 @@ def app(session_app, timelines_database, users_service, queue_settings):
     drain_tubes(queue_settings)
     truncate_all(timelines_database)
     truncate_all(users_service.database_url)
-    session_app.extensions["timelines"].users.credentials.clear()
+    session_app.extensions["timelines"].users.clear_caches()
     return session_app
 
 
