@@ -51,9 +51,12 @@ SCENARIOS = [
 # password checks for some seconds after this scenario's runs end.
 LOGIN_SCENARIO = ("login", f"password check, {LOGIN_ACCOUNTS:,} accounts")
 MODES = {
+    "smoke": {"posts": 2_000, "duration_s": 2, "warmup_s": 1},
     "quick": {"posts": 100_000, "duration_s": 8, "warmup_s": 2},
     "full": {"posts": 1_000_000, "duration_s": 30, "warmup_s": 5},
 }
+# The scenarios of the smoke mode, which checks that the scripts work.
+SMOKE_SCENARIOS = [("ceiling", "ceiling"), ("post", "GET one post")]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -294,11 +297,36 @@ def load(args: argparse.Namespace, posts: int, append: bool, name: str) -> dict:
     return json.loads(manifest.read_text())
 
 
+def smoke(args: argparse.Namespace, runner: Runner) -> int:
+    """Load a small data set and measure the ceiling and one post. Return 1 on any request error."""
+    manifest = load(args, MODES["smoke"]["posts"], append=False, name="dataset-smoke")
+    runner.write_data(manifest, "smoke")
+
+    scenarios = []
+    for key, label in SMOKE_SCENARIOS:
+        url = args.ceiling_url if key == "ceiling" else args.api_url
+        scenarios.append(runner.measure(key, label, key, url))
+    args.results.write_text(json.dumps({"mode": "smoke", "scenarios": scenarios}, indent=1) + "\n")
+
+    failed = [
+        f"{result['label']} at {run}: {result[run]['requests']} requests, "
+        f"{result[run]['errors']} errors"
+        for result in scenarios
+        for run in ("saturation", "fixed")
+        if result[run]["errors"] > 0 or result[run]["requests"] == 0
+    ]
+    for line in failed:
+        print(f"smoke run failed: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     mode = MODES[args.mode]
     args.work_dir.mkdir(parents=True, exist_ok=True)
     runner = Runner(args, mode["duration_s"], mode["warmup_s"])
+    if args.mode == "smoke":
+        return smoke(args, runner)
     started = time.time()
 
     manifest = load(args, SMALL_POST_COUNT, append=False, name="dataset-small")
