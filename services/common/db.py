@@ -4,6 +4,8 @@ import logging
 import select
 import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +91,33 @@ def check_idle_connection(conn: psycopg.Connection) -> None:
         # is closed. Otherwise it takes the connection back, unchanged.
         conn.close()
         raise psycopg.OperationalError("the server closed or wrote to the idle connection")
+
+
+@contextmanager
+def read_connection(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
+    """Borrow a connection in autocommit mode, for handlers that only read.
+
+    Each statement then runs without BEGIN and COMMIT, which saves two round
+    trips per request. At READ COMMITTED, the default isolation level, each
+    statement of a transaction takes its own snapshot anyway, so reads see
+    the same data either way.
+    """
+    with pool.connection() as conn:
+        conn.autocommit = True
+        try:
+            yield conn
+        finally:
+            _restore_transactions(conn)
+
+
+def _restore_transactions(conn: psycopg.Connection) -> None:
+    # A connection that keeps autocommit would run the writes of the next
+    # borrower without a transaction, so one that cannot switch back is
+    # closed, and the pool replaces it.
+    try:
+        conn.autocommit = False
+    except psycopg.Error:
+        conn.close()
 
 
 def migrate(settings: DatabaseSettings, migrations: Path, name: str) -> None:

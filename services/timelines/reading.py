@@ -7,7 +7,7 @@ from services.common.pagination import paged_response, requested_page
 
 from . import data
 from .posts import authenticated_user, existing_username, post_or_404, render
-from .state import connection, state
+from .state import read_connection, state
 
 blueprint = Blueprint("reading", __name__)
 
@@ -16,7 +16,7 @@ blueprint = Blueprint("reading", __name__)
 def all_posts():
     """List every post, newest first."""
     page = requested_page()
-    with connection() as conn:
+    with read_connection() as conn:
         rows = data.all_posts_page(conn, page)
 
     items, headers = paged_response(rows, page, render)
@@ -26,7 +26,7 @@ def all_posts():
 @blueprint.get("/posts/<int:post_id>")
 def show_post(post_id: int):
     """Return one post."""
-    with connection() as conn:
+    with read_connection() as conn:
         post = post_or_404(conn, post_id)
     return jsonify(render(post))
 
@@ -37,7 +37,7 @@ def user_posts(username: str):
     page = requested_page()
     author = existing_username(username)
 
-    with connection() as conn:
+    with read_connection() as conn:
         rows = data.author_posts_page(conn, author, page)
 
     items, headers = paged_response(rows, page, render)
@@ -55,7 +55,7 @@ def home(username: str):
     authors = state().users.following(user["username"])
     rows = []
     if authors:
-        with connection() as conn:
+        with read_connection() as conn:
             rows = data.authors_posts_page(conn, authors, page)
 
     items, headers = paged_response(rows, page, render)

@@ -9,7 +9,7 @@ from services.common.validation import Fields, json_object
 from . import data
 from .lookups import authenticated_user, user_by_id_or_404, user_or_404
 from .passwords import hash_password
-from .state import connection, state
+from .state import connection, read_connection, state
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -58,7 +58,7 @@ def authenticate():
 @blueprint.get("/user/<username>")
 def show_user(username: str):
     """Return a user's public profile with follower and following counts."""
-    with connection() as conn:
+    with read_connection() as conn:
         user = user_or_404(conn, username)
         counts = data.follow_counts(conn, user["id"])
 

@@ -10,7 +10,7 @@ from services.common.validation import Fields, json_object
 
 from . import data
 from .lookups import authenticated_user, user_or_404
-from .state import connection
+from .state import connection, read_connection
 
 blueprint = Blueprint("follows", __name__)
 
@@ -61,7 +61,7 @@ def unfollow():
 def followers(username: str):
     """List the users who follow username, newest follow first."""
     page = requested_page()
-    with connection() as conn:
+    with read_connection() as conn:
         user = user_or_404(conn, username)
         rows = data.followers_page(conn, user["id"], page)
 
@@ -73,7 +73,7 @@ def followers(username: str):
 def following(username: str):
     """List the users whom username follows, newest follow first."""
     page = requested_page()
-    with connection() as conn:
+    with read_connection() as conn:
         user = user_or_404(conn, username)
         rows = data.following_page(conn, user["id"], page)
 
@@ -88,7 +88,7 @@ def following_names(username: str):
     The timelines service builds home timelines from this list, so it is not
     paginated.
     """
-    with connection() as conn:
+    with read_connection() as conn:
         user = user_or_404(conn, username)
         names = data.all_following(conn, user["id"])
 

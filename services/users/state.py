@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask import current_app
 from psycopg_pool import ConnectionPool
 
+from services.common import db
 from services.common.auth import CredentialCache
 from services.common.jobs import JobProducer
 
@@ -30,3 +31,8 @@ def state() -> UsersState:
 def connection():
     """Borrow a database connection; the transaction commits when the block ends."""
     return state().pool.connection()
+
+
+def read_connection():
+    """Borrow a database connection in autocommit mode, for handlers that only read."""
+    return db.read_connection(state().pool)

@@ -1,4 +1,4 @@
-"""Tests of the check that the connection pools run before lending a connection."""
+"""Tests of the pools' checkout check and of read-only connections, on a real Postgres."""
 
 import select
 import time
@@ -6,7 +6,12 @@ import time
 import psycopg
 import pytest
 
-from services.common.db import DatabaseSettings, check_idle_connection, create_pool
+from services.common.db import (
+    DatabaseSettings,
+    check_idle_connection,
+    create_pool,
+    read_connection,
+)
 
 
 def test_check_passes_open_connection(admin_url):
@@ -38,16 +43,7 @@ def test_check_rejects_closed_connection(admin_url):
 
 
 def test_pool_replaces_terminated_connection(admin_url):
-    settings = DatabaseSettings(
-        url=admin_url,
-        pool_min=1,
-        pool_max=1,
-        pool_timeout_s=5.0,
-        connect_timeout_s=2,
-        statement_timeout_ms=1000,
-        startup_timeout_s=0.0,
-    )
-    pool = create_pool(settings, "test_db_pool")
+    pool = one_connection_pool(admin_url)
     try:
         with pool.connection() as conn:
             first_pid = conn.info.backend_pid
@@ -71,3 +67,31 @@ def wait_for_exit(admin: psycopg.Connection, pid: int) -> None:
         time.sleep(0.05)
     # The process closes its socket as it exits, just after leaving the view.
     time.sleep(0.2)
+
+
+def test_read_connection_restores_transactions(admin_url):
+    pool = one_connection_pool(admin_url)
+    try:
+        with read_connection(pool) as conn:
+            reading_autocommit = conn.autocommit
+        with pool.connection() as conn:
+            writing_autocommit = conn.autocommit
+    finally:
+        pool.close()
+
+    assert reading_autocommit is True
+    assert writing_autocommit is False
+
+
+def one_connection_pool(admin_url: str):
+    """Open a pool of one connection to the admin database."""
+    settings = DatabaseSettings(
+        url=admin_url,
+        pool_min=1,
+        pool_max=1,
+        pool_timeout_s=5.0,
+        connect_timeout_s=2,
+        statement_timeout_ms=1000,
+        startup_timeout_s=0.0,
+    )
+    return create_pool(settings, "test_db_pool")
