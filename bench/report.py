@@ -188,6 +188,8 @@ def write_report(results: dict) -> None:
         "- Versions: " + ", ".join(f"{name} {value}" for name, value in versions()),
         f"- wrk: {results['threads']} threads, {results['connections']} connections, "
         f"{results['duration_s']} s per measurement after a warm-up",
+        "- Stack: one instance of each service (2 gunicorn workers x 4 threads), "
+        f"{results.get('workers', 1)} worker process(es) of each kind",
         f"- Data: {data['users']:,} users + 3 with exactly 10, 100 and 1,000 followees, "
         f"{data['follows']:,} follows (the most followed account has "
         f"{data['top_followers']:,} followers), {results['posts']:,} posts, "

@@ -76,6 +76,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default="",
         help="load averages (1, 5, 15 min) before the stack started, to record in the results",
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes of each kind in the stack"
+    )
     return parser.parse_args(argv)
 
 
@@ -354,6 +357,7 @@ def main(argv: list[str]) -> int:
         "started_at": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)),
         "elapsed_s": round(time.time() - started),
         "load_before": args.load_before,
+        "workers": args.workers,
         "threads": THREADS,
         "connections": CONNECTIONS,
         "duration_s": mode["duration_s"],
