@@ -78,6 +78,10 @@ class ServiceClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            # Calls between services never go through a proxy named in the
+            # environment. Skipping the proxy and .netrc lookups also saved
+            # about 4% of the timelines service's CPU in a home timeline profile.
+            session.trust_env = False
             # A kept-alive connection can be closed by the server just as it is
             # reused; one retry of these idempotent GETs covers that race.
             # Responses are never retried by status, and Retry-After is ignored,

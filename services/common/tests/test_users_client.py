@@ -81,3 +81,13 @@ def test_existing_username_missing_not_cached(users_service, make_user):
 
     assert before is None
     assert after == "late_ada"
+
+
+def test_users_client_ignores_proxy_variables(users_service, make_user, monkeypatch):
+    make_user("direct_ada")
+    # Nothing listens on port 9, so a request sent through this proxy fails.
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "")
+    client = UsersClient(users_service.url, timeout_s=5.0, auth_cache_ttl_s=60.0)
+
+    assert client.existing_username("direct_ada") == "direct_ada"
