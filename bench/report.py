@@ -35,8 +35,19 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def versions() -> list[tuple[str, str]]:
+def load_after(results: dict) -> str:
+    """Describe the load average at the end of the run, or now for older results."""
+    if "load_after" in results:
+        return f"{results['load_after']:.1f} at the end of the run"
+    return f"{os.getloadavg()[0]:.1f} when the report was written"
+
+
+def versions(results: dict) -> list[tuple[str, str]]:
     venv = Path(sys.executable).parent
+    # Results written before the run recorded its commit fall back to HEAD.
+    commit = results.get("commit") or command_output(
+        ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"]
+    )
     return [
         ("Python", platform.python_version()),
         ("wrk", command_output(["wrk", "--version"])),
@@ -44,7 +55,7 @@ def versions() -> list[tuple[str, str]]:
         ("gunicorn", command_output([str(venv / "gunicorn"), "--version"])),
         ("Postgres", command_output(["bash", "-c", "ls /usr/lib/postgresql | sort -n | tail -1"])),
         ("Redis", command_output(["redis-server", "--version"])),
-        ("git commit", command_output(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"])),
+        ("git commit", commit),
     ]
 
 
@@ -183,9 +194,9 @@ def write_report(results: dict) -> None:
         f"took {results['elapsed_s']} s",
         f"- Machine: {os.cpu_count()} cores, {cpu_model()}, "
         f"load average {results.get('load_before') or 'not recorded'} (1, 5, 15 min) "
-        f"before the stack started, {os.getloadavg()[0]:.1f} when the report was written "
+        f"before the stack started, {load_after(results)} "
         "(the machine is shared, and the stack itself loads it; see the load column)",
-        "- Versions: " + ", ".join(f"{name} {value}" for name, value in versions()),
+        "- Versions: " + ", ".join(f"{name} {value}" for name, value in versions(results)),
         f"- wrk: {results['threads']} threads, {results['connections']} connections, "
         f"{results['duration_s']} s per measurement after a warm-up",
         "- Stack: one instance of each service (2 gunicorn workers x 4 threads), "

@@ -284,6 +284,17 @@ def percentile(values: list[float], p: float) -> float | None:
     return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
+def git_commit() -> str:
+    """Return the short hash of the checked-out commit, or "unknown" outside a Git checkout."""
+    completed = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+        ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return completed.stdout.strip() or "unknown"
+
+
 def load(args: argparse.Namespace, posts: int, append: bool, name: str) -> dict:
     """Run the generator and return its manifest."""
     manifest = args.work_dir / f"{name}.json"
@@ -358,6 +369,10 @@ def main(argv: list[str]) -> int:
         "elapsed_s": round(time.time() - started),
         "load_before": args.load_before,
         "workers": args.workers,
+        # The commit and the load at the end of the run, because the report
+        # can be written again later from these results.
+        "commit": git_commit(),
+        "load_after": round(os.getloadavg()[0], 1),
         "threads": THREADS,
         "connections": CONNECTIONS,
         "duration_s": mode["duration_s"],
