@@ -7,7 +7,6 @@ import hmac
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 from flask import request
 
 from .errors import forbidden, unauthorized
+from .expiring_map import ExpiringMap
 
 MALFORMED = "malformed Basic credentials: expected the base64 of username:password"
 
@@ -96,11 +96,10 @@ class CredentialCache:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.ttl_seconds = ttl_seconds
-        self.max_entries = max_entries
         self._clock = clock
         self._secret = secrets.token_bytes(32)
-        # Key to (refresh time, expiry time, value), in seconds of clock().
-        self._entries: OrderedDict[bytes, tuple[float, float, Any]] = OrderedDict()
+        # Key to (refresh time in seconds of clock(), value).
+        self._entries = ExpiringMap(ttl_seconds, max_entries, clock)
         self._lock = threading.Lock()
         # Per-key lock and the number of threads holding or waiting for it.
         self._checks: dict[bytes, tuple[threading.Lock, int]] = {}
@@ -116,34 +115,21 @@ class CredentialCache:
 
     def lookup(self, key: bytes) -> tuple[Any | None, bool]:
         """Return the value stored under key, or None, and whether it is due for a refresh."""
-        now = self._clock()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None, False
-            refresh_at, expires_at, value = entry
-            if expires_at < now:
-                del self._entries[key]
-                return None, False
-            return value, refresh_at <= now
+        entry = self._entries.get(key)
+        if entry is None:
+            return None, False
+
+        refresh_at, value = entry
+        return value, refresh_at <= self._clock()
 
     def discard(self, key: bytes) -> None:
         """Forget the entry of key, if any."""
-        with self._lock:
-            self._entries.pop(key, None)
+        self._entries.discard(key)
 
     def put(self, key: bytes, value: Any) -> None:
         """Store value under key, evicting the oldest entry when full."""
-        if self.ttl_seconds <= 0:
-            return
-
-        now = self._clock()
-        refresh_at = now + self.ttl_seconds * (1 - self.REFRESH_FRACTION)
-        with self._lock:
-            self._entries[key] = (refresh_at, now + self.ttl_seconds, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+        refresh_at = self._clock() + self.ttl_seconds * (1 - self.REFRESH_FRACTION)
+        self._entries.put(key, (refresh_at, value))
 
     @contextmanager
     def verifying(self, key: bytes, wait: bool = True) -> Iterator[bool]:
@@ -175,5 +161,4 @@ class CredentialCache:
 
     def clear(self) -> None:
         """Forget every entry."""
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()

@@ -42,6 +42,21 @@ class ExpiringMap:
                 return None
             return value
 
+    def __len__(self) -> int:
+        """Return the number of stored entries, expired ones not yet dropped included."""
+        with self._lock:
+            return len(self._entries)
+
+    def items(self) -> list[tuple[Hashable, Any]]:
+        """Return (key, value) for every entry that has not expired."""
+        now = self._clock()
+        with self._lock:
+            return [
+                (key, value)
+                for key, (expires_at, value) in self._entries.items()
+                if expires_at >= now
+            ]
+
     def put(self, key: Hashable, value: Any) -> None:
         """Store value under key, evicting the oldest entry when full."""
         if self.ttl_seconds <= 0:

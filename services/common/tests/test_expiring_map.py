@@ -71,3 +71,16 @@ def test_clear_forgets_every_entry():
 
     assert entries.get("ada") is None
     assert entries.get("bob") is None
+
+
+def test_items_skip_expired_entries():
+    clock = Clock()
+    entries = ExpiringMap(10.0, clock=clock)
+    entries.put("ada", "Ada")
+    clock.now += 5.0
+    entries.put("bob", "Bob")
+
+    clock.now += 6.0
+
+    assert entries.items() == [("bob", "Bob")]
+    assert len(entries) == 2

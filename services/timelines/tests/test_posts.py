@@ -118,7 +118,7 @@ def test_credential_cache_holds_no_password(app, client, make_user):
 
     entries = app.extensions["timelines"].users.credentials._entries
     assert len(entries) == 1
-    for key, (_refresh_at, _expires_at, user) in entries.items():
+    for key, (_refresh_at, user) in entries.items():
         assert b"secret" not in key
         assert "secret password" not in json.dumps(user)
 
