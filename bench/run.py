@@ -135,15 +135,18 @@ class Runner:
         completed = subprocess.run(  # noqa: S603 - fixed arguments, no shell
             command, capture_output=True, text=True, timeout=duration_s + 60, check=False
         )
+
         match = re.search(r"^BENCH_RESULT (.*)$", completed.stdout, re.MULTILINE)
         if completed.returncode != 0 or match is None:
             raise RuntimeError(
                 f"wrk failed for {scenario} (exit {completed.returncode}): "
                 f"{completed.stdout[-2000:]}{completed.stderr[-2000:]}"
             )
+
         result = json.loads(match.group(1))
         if scenario in self.offsets:
             self.offsets[scenario] = offset + THREADS * (result["max_counter"] + 1)
+
         result["rps"] = result["requests"] / result["duration_s"]
         result["target_rps"] = rate
         result["load_average"] = os.getloadavg()[0]
@@ -195,9 +198,9 @@ class Runner:
         """Post at ASYNC_RATE per second, then time each post from send to insert.
 
         load.lua records the job id of every 202, and the worker records the
-        job id of every post it inserts in post_jobs, so the check compares
-        the two sets: each accepted job must have inserted exactly one post
-        of this run, and no post of this run may come from another job.
+        job id of every post it inserts in post_jobs. The check compares the
+        two sets. Each accepted job must have inserted exactly one post of
+        this run, and no post of this run may come from another job.
         """
         run_id = f"r{int(time.time())}"
         self.write_data(manifest, run_id)

@@ -8,8 +8,6 @@ component is stopped with `scripts/down COMPONENT` and started again with
 `scripts/up --detach --scale timelines=3`, which starts whatever is missing.
 """
 
-import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -18,10 +16,9 @@ import requests
 
 from e2e.scaling import conftest as scaling_fixtures
 from e2e.scaling.stack import (
-    REPOSITORY_ROOT,
-    SCRIPT_TIMEOUT_S,
     Stack,
     WaitTimeout,
+    run_script,
     service_of,
     url_port,
     wait_until,
@@ -43,7 +40,7 @@ SERVICE_INSTANCES = ("users", "timelines", "timelines-2", "timelines-3", "likes"
 WORKERS = ("worker-timeline", "worker-like", "worker-poll", "worker-email", "worker-account")
 STORES = ("postgres", "redis", "dynamodb", "beanstalkd")
 
-# The scaling tests' fixture, which checks the settings and that the stack answers.
+# The scaling tests' fixture, which checks the settings and that the stack responds.
 stack = scaling_fixtures.stack
 
 
@@ -71,20 +68,7 @@ def process_pids(stack: Stack) -> dict[str, int | None]:
 
 def run_down(component: str) -> None:
     """Stop one component of the stack with scripts/down."""
-    command = [str(REPOSITORY_ROOT / "scripts" / "down"), component]
-    completed = subprocess.run(  # noqa: S603 - fixed script, component from the tests
-        command,
-        cwd=REPOSITORY_ROOT,
-        env=os.environ.copy(),
-        capture_output=True,
-        text=True,
-        timeout=SCRIPT_TIMEOUT_S,
-        check=False,
-    )
-    output = (completed.stdout + completed.stderr)[-3000:]
-    assert completed.returncode == 0, (
-        f"{' '.join(command)} exited with {completed.returncode}:\n{output}"
-    )
+    run_script("down", component)
 
 
 def send(

@@ -118,20 +118,7 @@ class Stack:
         The environment carries the stack's MICROBLOG_* settings, so the
         script starts the missing instances of this stack and no other.
         """
-        command = [str(REPOSITORY_ROOT / "scripts" / "up"), "--detach", *arguments]
-        completed = subprocess.run(  # noqa: S603 - fixed script, arguments from the tests
-            command,
-            cwd=REPOSITORY_ROOT,
-            env=os.environ.copy(),
-            capture_output=True,
-            text=True,
-            timeout=SCRIPT_TIMEOUT_S,
-            check=False,
-        )
-        output = (completed.stdout + completed.stderr)[-3000:]
-        assert completed.returncode == 0, (
-            f"{' '.join(command)} exited with {completed.returncode}:\n{output}"
-        )
+        run_script("up", "--detach", *arguments)
 
     def registry_urls(self, service: str) -> set[str]:
         """Return the URLs of the live instances of a service in the registry."""
@@ -170,6 +157,24 @@ class Stack:
         except OSError as error:
             return f"(no log: {error})"
         return "\n".join(text.splitlines()[-lines:])
+
+
+def run_script(name: str, *arguments: str) -> None:
+    """Run scripts/NAME with the arguments and this process's environment; fail on an error."""
+    command = [str(REPOSITORY_ROOT / "scripts" / name), *arguments]
+    completed = subprocess.run(  # noqa: S603 - fixed script, arguments from the tests
+        command,
+        cwd=REPOSITORY_ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=SCRIPT_TIMEOUT_S,
+        check=False,
+    )
+    output = (completed.stdout + completed.stderr)[-3000:]
+    assert completed.returncode == 0, (
+        f"{' '.join(command)} exited with {completed.returncode}:\n{output}"
+    )
 
 
 def service_of(instance: str) -> str:
